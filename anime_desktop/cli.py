@@ -1,0 +1,143 @@
+"""`anime-desktop`: the window with no arguments, headless work with a subcommand.
+
+Subcommands never import PySide6 or torch (a test checks `sys.modules`). Exit codes:
+0 done, 1 failed, 2 usage error (CONTRACTS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .core.errors import AnimeDesktopError
+from .core.settings import PROVIDERS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments found after parsing (missing folder, output inside input...)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:
+        return _open_window()
+    parser = build_parser()
+    ns = parser.parse_args(args)
+    try:
+        return ns.func(ns)
+    except UsageError as exc:
+        print(f"anime-desktop: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AnimeDesktopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _open_window() -> int:
+    try:
+        from .app import main as app_main  # the only place cli reaches Qt (import-linter ignore)
+    except ImportError as exc:
+        print(f"the window cannot start here ({exc}); use a subcommand, e.g. "
+              "`anime-desktop stylize PHOTO.jpg` (see `anime-desktop --help`)", file=sys.stderr)
+        return EXIT_FAILED
+    return app_main()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import cli_commands as cmd
+
+    parser = argparse.ArgumentParser(prog="anime-desktop", description=(
+        "Turn photos into anime / cartoon art with ONNX models. Without a subcommand the window opens."))
+    parser.add_argument("--version", action="version", version=f"anime-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("stylize", help="stylize image files")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    p.add_argument("-o", "--output", type=Path, help="output folder (default: each input's own folder)")
+    _model_options(p)
+    _output_options(p)
+    p.set_defaults(func=cmd.stylize)
+
+    p = sub.add_parser("batch", help="stylize every image in a folder")
+    p.add_argument("in_dir", type=Path, metavar="IN_DIR")
+    p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    _model_options(p, many=True)
+    _output_options(p)
+    p.add_argument("-r", "--recursive", action="store_true", help="include subfolders (mirrored in OUT_DIR)")
+    p.add_argument("--report", type=Path, metavar="FILE", help="write skipped files as .json or .csv")
+    p.set_defaults(func=cmd.batch_command)
+
+    models = sub.add_parser("models", help="list, inspect, import or remove installed models")
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    msub.add_parser("list", help="installed models").set_defaults(func=cmd.models_list)
+    p = msub.add_parser("info", help="metadata and I/O convention of a model")
+    p.add_argument("model", metavar="MODEL")
+    p.set_defaults(func=cmd.models_info)
+    p = msub.add_parser("import", help="validate an .onnx file by a test run and install it")
+    p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument("--name", help="install name (default: from metadata, e.g. hayao-int8, or the file name)")
+    _convention_options(p)
+    p.set_defaults(func=cmd.models_import)
+    p = msub.add_parser("remove", help="delete an installed model")
+    p.add_argument("model", metavar="NAME")
+    p.set_defaults(func=cmd.models_remove)
+    return parser
+
+
+def _model_options(p: argparse.ArgumentParser, many: bool = False) -> None:
+    p.add_argument("-m", "--model", action="append" if many else "store", metavar="MODEL",
+                   help="installed model name or path to an .onnx file" + (" (repeat for several)" if many else ""))
+    p.add_argument("--provider", choices=PROVIDERS, default=None, help="execution provider (default: settings, auto)")
+    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: one per core)")
+    p.add_argument("--tile-mp", type=float, default=None, metavar="MP",
+                   help="megapixels per model pass; larger images go through overlapping tiles (default 2)")
+    _convention_options(p)
+
+
+def _convention_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--layout", choices=("NCHW", "NHWC"), help="override the input layout of a third-party model")
+    p.add_argument("--range", dest="value_range", metavar="LO,HI", help="override the value range, e.g. 0,1")
+    p.add_argument("--channel-order", choices=("RGB", "BGR"), help="override the colour order")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("png", "jpg", "webp"), default="png", help="output format (default png)")
+    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality 1-100 (default 95)")
+    p.add_argument("--max-side", type=int, default=0, metavar="N", help="shrink inputs so the longer side is N")
+    p.add_argument("--keep-colours", type=float, default=0.0, metavar="S",
+                   help="0-1: move the output's colours towards the photo's (default 0)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs instead of skipping them")
+
+
+def progress_bar(total: int, label: str):
+    """A terminal progress bar with ETA, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    return _Bar(total, label)
+
+
+class _Bar:
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.start, self.count = total, label, time.perf_counter(), 0
+
+    def update(self, count: int) -> None:
+        self.count = count
+        elapsed = time.perf_counter() - self.start
+        rate = count / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - count) / rate if rate > 0 else 0.0
+        filled = int(30 * count / max(self.total, 1))
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {count}/{self.total} "
+                         f"{rate:.2f} img/s ETA {int(eta) // 60}:{int(eta) % 60:02d} ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+

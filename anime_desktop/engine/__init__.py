@@ -1,0 +1,1 @@
+"""ONNX Runtime lives here and nowhere else in the app (ARCHITECTURE.md, door 2)."""

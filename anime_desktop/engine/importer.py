@@ -1,0 +1,48 @@
+"""The app's one model importer: validate by a test run, then install into the models folder.
+
+Used by `anime-desktop models import`, the window's Models view and `anime-export import`,
+so every model arrives the same way: it must load, run on a small image and give a picture
+back before it is accepted; a third-party file's confirmed convention is stored by SHA-256.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..core import model_store, modelfile
+from ..core.errors import InferenceError, ModelFileError
+from ..core.types import ModelInfo
+from .loader import load_model
+from .runners import GeneratorRunner, StylizeRunner
+from .session import SessionConfig
+
+
+def trial_run(model) -> np.ndarray:
+    """Run the model once on a small input; returns the picture it made."""
+    io = model.info.io
+    if io.latent_dim:
+        return GeneratorRunner(model).generate(np.zeros((1, io.latent_dim), np.float32))[0]
+    side = max(64, io.min_size)
+    gradient = np.linspace(0, 255, side * side * 3).reshape(side, side, 3).astype(np.uint8)
+    return StylizeRunner(model).run(gradient)
+
+
+def import_model(source: str | Path, name: str | None = None, overrides: dict | None = None) -> ModelInfo:
+    """Validate `source` and copy it into the models folder; returns the installed model's info."""
+    source = Path(source)
+    if not source.is_file():
+        raise ModelFileError(source, "no such file")
+    model = load_model(source, SessionConfig(provider="cpu"), overrides)
+    try:
+        picture = trial_run(model)
+    except InferenceError as exc:
+        raise ModelFileError(source, f"it loads but fails a test run: {exc}") from None
+    if picture.ndim != 3 or picture.shape[2] != 3:
+        raise ModelFileError(source, f"its test run gave shape {picture.shape}, not an RGB image")
+    meta = modelfile.read_metadata(source)
+    if not model.info.has_metadata:
+        model_store.ConventionStore().put(model.sha256, model.info.io, confirmed=True)
+    target = model_store.install(source, name or model_store.derive_name(meta, source))
+    return modelfile.model_info(target, target.stem, meta, model.info.io)

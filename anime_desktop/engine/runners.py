@@ -1,0 +1,86 @@
+"""Run a loaded model on pixels: whole image or tiles, any size in, same size out.
+
+`StylizeRunner` hides every model constraint from callers: inputs smaller than the
+model's minimum are upscaled and brought back, odd sizes are reflect-padded to the size
+multiple and cropped, fixed-size models get a resize, and images over the tile budget go
+through `core.tiling`. `GeneratorRunner` maps latent vectors to images (DCGAN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import prepost, tiling
+from ..core.errors import InferenceError
+from ..core.progress import Progress, null_progress
+from .loader import LoadedModel
+
+DEFAULT_TILE_MP = 2.0
+
+
+class StylizeRunner:
+    def __init__(self, model: LoadedModel, tile_mp: float = DEFAULT_TILE_MP) -> None:
+        if model.info.io.latent_dim:
+            raise InferenceError(f"{model.info.name} generates images from latents; it cannot stylize a photo")
+        self.model = model
+        self.io = model.info.io
+        self.tile_px = max(tile_mp, 0.01) * 1e6
+
+    def run(self, rgb: np.ndarray, progress: Progress | None = None) -> np.ndarray:
+        """Stylize an HxWx3 uint8 RGB image; the result has the same size."""
+        progress = progress or null_progress()
+        progress.check_aborted()
+        h, w = rgb.shape[:2]
+        if self.io.fixed_size:
+            fh, fw = self.io.fixed_size
+            out = self._infer(prepost.resize_to(rgb, fw, fh))
+            return prepost.resize_to(out, w, h)
+        work = prepost.upscale_to_minimum(rgb, self.io.min_size)
+        if tiling.needs_tiles(*work.shape[:2], self.tile_px):
+            out = tiling.run_tiled(work, self._infer_any, self.tile_px, self.io.size_multiple, progress)
+        else:
+            out = self._infer_any(work)
+        progress.set_progress(1.0)
+        return prepost.resize_to(out, w, h) if out.shape[:2] != (h, w) else out
+
+    def _infer_any(self, rgb: np.ndarray) -> np.ndarray:
+        """Pad to the size multiple (and minimum), run, crop back."""
+        work = prepost.upscale_to_minimum(rgb, self.io.min_size)
+        padded, (ph, pw) = prepost.pad_to_multiple(work, self.io.size_multiple)
+        out = self._infer(padded)[:ph, :pw]
+        h, w = rgb.shape[:2]
+        return prepost.resize_to(out, w, h) if (ph, pw) != (h, w) else out
+
+    def _infer(self, rgb: np.ndarray) -> np.ndarray:
+        x = prepost.to_tensor(rgb, self.io)
+        try:
+            y = self.model.session.run(None, {self.model.input_name: x})[0]
+        except Exception as exc:  # noqa: BLE001 - ORT's error types are pybind internals
+            raise InferenceError(f"{self.model.info.name} failed on a {rgb.shape[1]}x{rgb.shape[0]} image: "
+                                 f"{str(exc).splitlines()[0][:300]}") from None
+        return prepost.from_tensor(y, self.io)
+
+
+class GeneratorRunner:
+    """Latent vectors (N x Z) -> N images; batches when the model allows it."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        if not model.info.io.latent_dim:
+            raise InferenceError(f"{model.info.name} is an image-to-image model, not a generator of faces")
+        self.model = model
+        self.io = model.info.io
+        inp = model.session.get_inputs()[0]
+        self.rank = len(inp.shape)
+        self.fixed_batch = inp.shape[0] if isinstance(inp.shape[0], int) else None
+
+    def generate(self, latents: np.ndarray) -> np.ndarray:
+        latents = np.asarray(latents, np.float32).reshape(len(latents), -1)
+        step = self.fixed_batch or len(latents)
+        images = [self._run(latents[i:i + step]) for i in range(0, len(latents), step)]
+        return np.concatenate(images)
+
+    def _run(self, z: np.ndarray) -> np.ndarray:
+        x = z if self.rank == 2 else z[:, :, None, None]
+        dtype = np.float16 if self.io.input_dtype == "float16" else np.float32
+        y = self.model.session.run(None, {self.model.input_name: x.astype(dtype)})[0]
+        return np.stack([prepost.from_tensor(y[i:i + 1], self.io) for i in range(len(y))])
