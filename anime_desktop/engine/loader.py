@@ -36,11 +36,11 @@ def load_model(model: str | Path, config: SessionConfig = SessionConfig(),
     meta = modelfile.read_metadata(path)  # raises ModelFileError for non-ONNX / truncated files
     session, provider = open_session(path, config)
     shape = detect.input_shape(session)
+    _check_output(session, path)
     sha = modelfile.file_sha256(path)
     io = _convention(session, shape, path, meta, sha, store or model_store.ConventionStore())
     if overrides:
         io = io.with_(**{k: v for k, v in overrides.items() if v is not None})
-    _check_output(session, path, io)
     info = modelfile.model_info(path, name, meta, io)
     return LoadedModel(info=info, session=session, input_name=shape.name, provider=provider, sha256=sha)
 
@@ -57,7 +57,7 @@ def _convention(session, shape, path: Path, meta: dict, sha: str, store) -> IOCo
     return io
 
 
-def _check_output(session, path: Path, io: IOConvention) -> None:
+def _check_output(session, path: Path) -> None:
     out = session.get_outputs()[0]
     if len(out.shape) != 4:
         raise ModelFileError(path, f"its output has shape {out.shape}; an image model must output 4 dimensions")

@@ -1,0 +1,175 @@
+"""The `anime-desktop` command as users and scripts run it: real files, real models, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from anime_desktop.cli import main
+from tests.conftest import REFERENCE_OUTPUTS, TEST_IMAGES, need_shared
+
+REFERENCE_NAMES = ["astronaut", "coffee_512", "grace_hopper_crop512"]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and "anime-desktop" in capsys.readouterr().out
+
+
+def test_stylize_reproduces_the_authors_output(tmp_path, tiny_cute):
+    """Acceptance: same model, same inputs -> the official script's PNGs within 1 grey level."""
+    inputs = [need_shared(REFERENCE_OUTPUTS / "inputs" / f"{n}.png") for n in REFERENCE_NAMES]
+    assert main(["stylize", *map(str, inputs), "-m", str(tiny_cute), "-o", str(tmp_path)]) == 0
+    for name in REFERENCE_NAMES:
+        ours = np.asarray(Image.open(tmp_path / f"{name}_animeganv3_tiny_cute.png")).astype(int)
+        theirs = np.asarray(Image.open(REFERENCE_OUTPUTS / "AnimeGANv3_tiny_Cute" / f"{name}.png")).astype(int)
+        assert ours.shape == theirs.shape and np.abs(ours - theirs).max() <= 1
+
+
+def test_every_robustness_file_stylizes_upright_at_its_size(tmp_path, tiny_cute, capsys):
+    folder = need_shared(TEST_IMAGES / "robustness")
+    files = sorted(p for p in folder.iterdir() if "4000x3000" not in p.name)  # the large one: next test
+    assert main(["stylize", *map(str, files), "-m", str(tiny_cute), "-o", str(tmp_path / "out")]) == 0
+    for src in files:
+        with Image.open(src) as original:
+            from PIL import ImageOps
+            upright = ImageOps.exif_transpose(original)
+            size, has_alpha = upright.size, upright.mode in ("RGBA", "LA", "PA")
+        out = tmp_path / "out" / f"{src.stem}_animeganv3_tiny_cute.png"
+        with Image.open(out) as result:
+            assert result.size == size, src.name
+            assert (result.mode == "RGBA") == has_alpha, src.name
+    summary = capsys.readouterr().out
+    assert "failed 0" in summary and "on cpu" in summary
+
+
+def test_a_large_photo_goes_through_tiles(tmp_path, tiny_cute):
+    big = need_shared(TEST_IMAGES / "robustness" / "coffee_large_4000x3000.jpg")
+    assert main(["stylize", str(big), "-m", str(tiny_cute), "-o", str(tmp_path), "--format", "jpg"]) == 0
+    with Image.open(tmp_path / "coffee_large_4000x3000_animeganv3_tiny_cute.jpg") as result:
+        assert result.size == (4000, 3000)
+
+
+def test_bad_files_each_get_one_specific_line_and_exit_1(tmp_path, tiny_cute, capsys):
+    bad = sorted(need_shared(TEST_IMAGES / "bad").iterdir())
+    assert main(["stylize", *map(str, bad), "-m", str(tiny_cute), "-o", str(tmp_path)]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == len(bad)
+    for path, line in zip(bad, err):
+        assert path.name in line
+    assert "empty" in err[0] and "not an image" in err[1] and "truncated" in err[2]
+    assert list(tmp_path.iterdir()) == []
+
+
+def mixed_folder(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name in ("chelsea.png", "coffee.png"):
+        shutil.copy(need_shared(TEST_IMAGES / name), folder / name)
+    for path in (TEST_IMAGES / "robustness").iterdir():
+        if "4000x3000" not in path.name:
+            shutil.copy(path, folder / path.name)
+    for path in (TEST_IMAGES / "bad").iterdir():
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_batch_over_good_and_bad_files_finishes_and_reports(tmp_path, tiny_cute, capsys):
+    folder = mixed_folder(tmp_path)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    code = main(["batch", str(folder), str(out), "-m", str(tiny_cute), "--report", str(report), "--max-side", "256"])
+    assert code == 0
+    rows = json.loads(report.read_text())
+    assert sorted(os.path.basename(r["path"]) for r in rows) == ["empty.png", "not_an_image.jpg", "truncated.jpg"]
+    assert all(r["stage"] == "decode" and r["reason"] for r in rows)
+    good = len(before) - 3
+    assert len(list(out.glob("*.png"))) == good
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # originals untouched
+    capsys.readouterr()
+    assert main(["batch", str(folder), str(out), "-m", str(tiny_cute), "--max-side", "256"]) == 0
+    assert f"already done {good}" in capsys.readouterr().out  # a re-run resumes
+
+
+def test_batch_exit_codes(tmp_path, tiny_cute):
+    only_bad = tmp_path / "bad"
+    shutil.copytree(need_shared(TEST_IMAGES / "bad"), only_bad)
+    assert main(["batch", str(only_bad), str(tmp_path / "o"), "-m", str(tiny_cute)]) == 1
+    assert main(["batch", str(only_bad), str(only_bad), "-m", str(tiny_cute)]) == 2
+    assert main(["batch", str(tmp_path / "missing"), str(tmp_path / "o"), "-m", str(tiny_cute)]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["batch", str(only_bad)])
+    assert info.value.code == 2
+
+
+def test_batch_with_several_models_and_nested_output(tmp_path, tiny_cute, colour_onnx):
+    folder = tmp_path / "in"
+    (folder / "deep").mkdir(parents=True)
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(folder / "deep" / "red.png")
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(folder / "green.jpg")
+    out = folder / "results"  # inside the input folder: must never be read as input
+    for _ in range(2):
+        assert main(["batch", str(folder), str(out), "-m", str(tiny_cute), "-m", str(colour_onnx), "-r"]) == 0
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
+    assert names == ["deep/red_animeganv3_tiny_cute.png", "deep/red_swap.png",
+                     "green_animeganv3_tiny_cute.png", "green_swap.png"]
+
+
+def test_models_commands(tmp_path, colour_onnx, capsys):
+    assert main(["models", "list"]) == 0
+    assert "no models installed" in capsys.readouterr().out
+    assert main(["models", "import", str(colour_onnx)]) == 0
+    assert main(["models", "import", str(colour_onnx)]) == 1  # a clash is refused, never overwritten
+    assert main(["models", "import", str(colour_onnx), "--name", "second"]) == 0
+    capsys.readouterr()
+    assert main(["models", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "swap-fp32" in listing and "second" in listing and "Apache-2.0" in listing
+    assert main(["models", "info", "second"]) == 0
+    assert "layout: NCHW" in capsys.readouterr().out
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (20, 20), (255, 0, 0)).save(photo)
+    assert main(["stylize", str(photo), "-m", "second"]) == 0  # installed name; output beside the input
+    assert (tmp_path / "p_second.png").exists()
+    assert main(["models", "remove", "second"]) == 0
+    assert main(["stylize", str(photo), "-m", "second"]) == 1
+
+
+def test_no_model_chosen_is_a_usage_error(tmp_path, capsys):
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (20, 20)).save(photo)
+    assert main(["stylize", str(photo)]) == 2
+    assert "no model chosen" in capsys.readouterr().err
+
+
+def test_overrides_change_how_a_model_is_fed(tmp_path, tiny_cute):
+    photo = need_shared(REFERENCE_OUTPUTS / "inputs" / "astronaut.png")
+    assert main(["stylize", str(photo), "-m", str(tiny_cute), "-o", str(tmp_path / "a")]) == 0
+    assert main(["stylize", str(photo), "-m", str(tiny_cute), "-o", str(tmp_path / "b"),
+                 "--channel-order", "BGR"]) == 0
+    a = np.asarray(Image.open(next((tmp_path / "a").iterdir()))).astype(int)
+    b = np.asarray(Image.open(next((tmp_path / "b").iterdir()))).astype(int)
+    assert np.abs(a - b).mean() > 2
+
+
+def run_python(code: str) -> str:
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+
+
+def test_cli_never_imports_torch_or_qt(tmp_path, tiny_cute):
+    photo = need_shared(REFERENCE_OUTPUTS / "inputs" / "coffee_512.png")
+    out = run_python(
+        "import sys, anime_desktop.cli as c\n"
+        "assert 'PySide6' not in sys.modules\n"
+        f"code = c.main(['stylize', {str(photo)!r}, '-m', {str(tiny_cute)!r}, '-o', {str(tmp_path)!r}])\n"
+        "print(code, 'torch' in sys.modules, 'PySide6' in sys.modules)\n")
+    assert out.split()[-3:] == ["0", "False", "False"]
