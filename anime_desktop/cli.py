@@ -45,8 +45,9 @@ def _open_window() -> int:
     try:
         from .app import main as app_main  # the only place cli reaches Qt (import-linter ignore)
     except ImportError as exc:
-        print(f"the window cannot start here ({exc}); use a subcommand, e.g. "
-              "`anime-desktop stylize PHOTO.jpg` (see `anime-desktop --help`)", file=sys.stderr)
+        reason = "this build has no window yet" if exc.name == "anime_desktop.app" else str(exc)
+        print(f"the window cannot start ({reason}); use a subcommand, e.g. "
+              "`anime-desktop stylize PHOTO.jpg -m MODEL` (see `anime-desktop --help`)", file=sys.stderr)
         return EXIT_FAILED
     return app_main()
 

@@ -50,14 +50,13 @@ def load_image(path: str | Path) -> DecodedImage:
     """Decode `path`; every failure becomes an ImageReadError naming the file and the reason."""
     path = Path(path)
     image = _open(path)
+    icc, mode = image.info.get("icc_profile") or None, image.mode
     try:
-        upright = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # in place: no second full-size copy
     except Exception as exc:  # broken EXIF blocks only; the pixels are still good
         warnings.warn(f"{path}: ignoring unreadable EXIF orientation ({exc})", stacklevel=2)
-        upright = image
-    rgb, alpha = to_rgb_alpha(upright)
-    return DecodedImage(rgb=rgb, alpha=alpha, exif=_exif_bytes(upright),
-                        icc=image.info.get("icc_profile") or None, source_mode=image.mode)
+    rgb, alpha = to_rgb_alpha(image)
+    return DecodedImage(rgb=rgb, alpha=alpha, exif=_exif_bytes(image), icc=icc, source_mode=mode)
 
 
 def _open(path: Path) -> Image.Image:
@@ -99,7 +98,8 @@ def to_rgb_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         rgba = np.asarray(image.convert("RGBA"))
         alpha = rgba[..., 3]
         return np.ascontiguousarray(rgba[..., :3]), (None if alpha.min() == 255 else alpha.copy())
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"))), None
+    rgb_image = image if mode == "RGB" else image.convert("RGB")
+    return np.ascontiguousarray(np.asarray(rgb_image)), None
 
 
 def _high_depth_to_uint8(values: np.ndarray, mode: str) -> np.ndarray:

@@ -17,22 +17,25 @@ def to_tensor(rgb: np.ndarray, io: IOConvention) -> np.ndarray:
     """HxWx3 uint8 RGB -> 1x3xHxW or 1xHxWx3 in the model's range, order and dtype."""
     pixels = rgb[..., ::-1] if io.channel_order == "BGR" else rgb
     lo, hi = io.value_range
-    x = pixels.astype(np.float32) * np.float32((hi - lo) / 255.0) + np.float32(lo)
+    x = pixels.astype(np.float32)  # in-place arithmetic below: one full-size float copy only
+    x *= np.float32((hi - lo) / 255.0)
+    x += np.float32(lo)
     x = x[None] if io.layout == "NHWC" else x.transpose(2, 0, 1)[None]
     return np.ascontiguousarray(x, dtype=np.float16 if io.input_dtype == "float16" else np.float32)
 
 
 def from_tensor(y: np.ndarray, io: IOConvention) -> np.ndarray:
     """Model output (batch 1, any float dtype) -> HxWx3 uint8 RGB, rounded and clipped."""
-    y = np.asarray(y, dtype=np.float32)
+    y = np.array(y, dtype=np.float32)  # a private float32 copy we may change in place
     y = y[0] if y.ndim == 4 else y
     if io.layout == "NCHW" or (y.shape[0] in (1, 3) and y.shape[-1] not in (1, 3)):
         y = y.transpose(1, 2, 0)
     if y.shape[2] == 1:
         y = np.repeat(y, 3, axis=2)
     lo, hi = io.value_range
-    pixels = np.rint((y - lo) * (255.0 / (hi - lo)))
-    out = np.clip(pixels, 0, 255).astype(np.uint8)
+    y -= np.float32(lo)
+    y *= np.float32(255.0 / (hi - lo))
+    out = np.clip(np.rint(y, out=y), 0, 255, out=y).astype(np.uint8)
     return np.ascontiguousarray(out[..., ::-1] if io.channel_order == "BGR" else out)
 
 

@@ -85,12 +85,17 @@ def run_tiled(rgb: np.ndarray, process: Callable[[np.ndarray], np.ndarray], budg
             x1 = min(x0 + side, w)
             tile = process(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
             weight = wy[r][:, None] * wx[c][None, :]
-            acc[:, x0:x1] += tile.astype(np.float32) * weight[..., None]
+            acc[:, x0:x1] += np.multiply(tile, weight[..., None], dtype=np.float32)
             wsum[:, x0:x1] += weight
+            del tile
             done += 1
             progress.set_progress(done / total, f"tile {done}/{total}")
         next_y0 = ys[r + 1] if r + 1 < len(ys) else y1
         final = next_y0 - y0
-        out[y0:next_y0] = np.clip(np.rint(acc[:final] / wsum[:final, :, None]), 0, 255).astype(np.uint8)
-        carry = (acc[final:], wsum[final:])
+        band = acc[:final]
+        band /= wsum[:final, :, None]
+        out[y0:next_y0] = np.clip(np.rint(band, out=band), 0, 255, out=band)
+        # Copies, not views: a view would keep this whole band alive beside the next one.
+        carry = (acc[final:].copy(), wsum[final:].copy())
+        del acc, wsum, band
     return out

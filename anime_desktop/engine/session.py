@@ -56,6 +56,10 @@ def session_options(config: SessionConfig) -> ort.SessionOptions:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
+    # Memory-pattern planning pre-allocates one block per input shape; with tiles and
+    # photos of every size it only adds peak memory (measured: 1.19 GB -> 0.63 GB for a
+    # 2 MP tiny_Cute pass, and slightly faster).
+    options.enable_mem_pattern = False
     if config.threads:
         options.intra_op_num_threads = config.threads
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if config.spinning else "0")
