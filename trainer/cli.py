@@ -1,0 +1,123 @@
+"""`anime-train`: train a family, or evaluate generated images.
+
+  anime-train {animegan,animeganv3,cartoongan,pix2pix,dcgan} --data DIR --out RUN_DIR
+              [--config FILE] [--steps N] [--resume [PATH]] [--dry-run] [--key=value ...]
+  anime-train eval --real DIR --fake DIR [--metrics swd,fid,kid,lpips,is]
+  anime-train eval --checkpoint RUN --data DIR [--metrics ...]
+
+`--steps` is the total to reach, so a resumed run continues to it. Exit codes: 0 done,
+1 failed, 2 usage error (bad arguments, config keys or data folders), 130 interrupted
+(after saving a checkpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import ConfigError
+from .content_net import MissingWeights
+from .data import DataError
+
+DEFAULT_STEPS = 10_000
+FAMILY_NAMES = ("animegan", "animeganv3", "cartoongan", "pix2pix", "dcgan")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="anime-train", description="Train Anime Desktop's model families.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in FAMILY_NAMES:
+        p = sub.add_parser(name, help=f"train {name}")
+        p.add_argument("--data", type=Path, required=True, help="data folder (see README: Train)")
+        p.add_argument("--out", type=Path, required=True, help="run folder (config, logs, samples, checkpoints)")
+        p.add_argument("--config", type=Path, help="TOML, JSON or YAML file of config fields")
+        p.add_argument("--steps", type=int, default=None, help=f"total steps to reach (default {DEFAULT_STEPS})")
+        p.add_argument("--resume", nargs="?", const="latest", default=None, metavar="PATH",
+                       help="continue from the run's latest checkpoint, or from PATH")
+        p.add_argument("--dry-run", action="store_true", help="print the resolved plan and exit")
+        p.add_argument("--content-weights", type=Path, help="VGG19 weights file for content/style losses")
+        p.add_argument("--random-content-net", action="store_true",
+                       help="run with a randomly initialised VGG19 (tests and experiments only)")
+    p = sub.add_parser("eval", help="SWD / FID / KID / LPIPS / IS of generated vs real images")
+    p.add_argument("--real", type=Path)
+    p.add_argument("--fake", type=Path)
+    p.add_argument("--checkpoint", type=Path, help="generate the fakes from this run or checkpoint first")
+    p.add_argument("--data", type=Path, help="with --checkpoint: the real images (and inputs)")
+    p.add_argument("--metrics", default="swd", help="comma-separated: swd,fid,kid,lpips,is (default swd)")
+    p.add_argument("--limit", type=int, default=None, help="use at most this many images of each set")
+    p.add_argument("--size", type=int, default=None, help="resize images to SIZE x SIZE first")
+    p.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    parser = build_parser()
+    ns, extra = parser.parse_known_args(argv)
+    try:
+        if ns.command == "eval":
+            if extra:
+                parser.error(f"unrecognised arguments: {' '.join(extra)}")
+            return _eval(ns)
+        return _train(ns, extra, parser)
+    except (ConfigError, DataError) as exc:
+        print(f"anime-train: error: {exc}", file=sys.stderr)
+        return 2
+    except (MissingWeights, FileNotFoundError, ValueError) as exc:
+        print(f"anime-train: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _train(ns, extra: list[str], parser) -> int:
+    from . import checkpoint, config
+    from .families import FAMILIES
+    from .loop import RunPlan, train
+
+    bad = [a for a in extra if not (a.startswith("--") and "=" in a)]
+    if bad:
+        parser.error(f"unrecognised arguments: {' '.join(bad)} (config overrides look like --key=value)")
+    family = FAMILIES[ns.command]
+    resume = None
+    base = None
+    if ns.resume:
+        resume = checkpoint.resolve(ns.out if ns.resume == "latest" else Path(ns.resume))
+        base = checkpoint.load(resume)["config"]  # a resumed run keeps its config unless overridden
+    settings = config.load(family.config_class, ns.config, extra) if base is None else \
+        config.load(family.config_class, None, [f"--{k}={v}" for k, v in base.items()] + extra)
+    steps = ns.steps if ns.steps is not None else DEFAULT_STEPS
+    plan = RunPlan(ns.command, ns.data, ns.out, steps, settings, resume, ns.content_weights, ns.random_content_net)
+    if ns.dry_run:
+        print(json.dumps({"family": plan.family, "data": str(plan.data), "out": str(plan.out), "steps": steps,
+                          "resume": str(resume) if resume else None, "config": config.to_dict(settings)}, indent=2))
+        return 0
+    final = train(plan)
+    print(f"done: {final}")
+    return 0
+
+
+def _eval(ns) -> int:
+    from .metrics.evaluate import evaluate, load_folder
+
+    metrics = [m.strip() for m in ns.metrics.split(",") if m.strip()]
+    if ns.checkpoint:
+        if not ns.data:
+            raise ValueError("--checkpoint needs --data (the real images to compare with)")
+        from .generate import fakes_for
+
+        real, fake = fakes_for(ns.checkpoint, ns.data, ns.limit)
+    else:
+        if not (ns.real and ns.fake):
+            raise ValueError("eval needs --real DIR and --fake DIR, or --checkpoint RUN --data DIR")
+        real = load_folder(ns.real, ns.size, ns.limit)
+        fake = load_folder(ns.fake, ns.size or real.shape[-1], ns.limit)
+    results = evaluate(real, fake, metrics)
+    for key, value in results.items():
+        print(f"{key:>12}: {value:.4f}" if isinstance(value, float) else f"{key:>12}: {value}")
+    if ns.json:
+        ns.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0

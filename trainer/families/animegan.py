@@ -1,0 +1,96 @@
+"""AnimeGAN v2 and v3 training (Chen et al. 2019; AnimeGANv3 schedule).
+
+D sees anime frames as real and, as fake: generated images, greyscale anime (so colour is
+not what makes "anime") and edge-smoothed anime (so crisp edges are), weighted 1.2/1.2/1.2/0.8
+as in the authors' code. G minimises adversarial + content + grey-style + colour + TV.
+The first `init_steps` train G on the content loss alone (reconstruct the photo).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .. import losses
+from ..config import AnimeGANConfig, AnimeGANv3Config
+from ..content_net import ContentNet
+from ..data import UnpairedData
+from ..networks.animegan import AnimeGANv2Generator, PatchDiscriminator, animeganv3_generator
+from ..networks.common import init_weights
+from .base import Family
+
+
+class AnimeGAN(Family):
+    name = "animegan"
+    config_class = AnimeGANConfig
+    loss_names = ("g_init", "g_adv", "content", "style", "colour", "tv", "d_total")
+
+    @staticmethod
+    def make_generator(config) -> torch.nn.Module:
+        return animeganv3_generator() if config.version == "v3" else AnimeGANv2Generator()
+
+    def build(self) -> None:
+        g = self.make_generator(self.config).to(self.device)
+        d = PatchDiscriminator(self.config.d_channels).to(self.device)
+        init_weights(d)
+        self.nets = {"G": g, "D": d}
+        self.content_net = ContentNet(self.content_weights, self.random_content_net).to(self.device)
+        self.optimizers = {"G": self.adam(g, self.config.lr_g), "D": self.adam(d, self.config.lr_d),
+                           "G_init": self.adam(g, self.config.lr_init)}
+
+    def make_data(self, root):
+        return UnpairedData(root, self.config.image_size)
+
+    def next_batch(self, data, rng):
+        return data.batch(self.config.batch_size, rng, smooth_fn=losses.edge_promote)
+
+    def optimize_parameters(self, step: int) -> dict[str, float]:
+        c, b = self.config, self.batch
+        photo, style = b["photo"], b["style"]
+        if step < c.init_steps:
+            with self.autocast():
+                fake = self.net("G")(photo)
+                loss = c.weight_content * losses.content(self.content_net(fake), self.content_net(photo))
+            self.step(loss, self.optimizers["G_init"])
+            self.finish_step()
+            return {"g_init": loss.item()}
+        out: dict[str, float] = {}
+        with self.autocast():
+            fake = self.net("G")(photo)
+        if step % c.d_every == 0:
+            out["d_total"] = self._d_step(fake.detach(), style, b["smooth"])
+        out.update(self._g_step(fake, photo, style))
+        self.finish_step()
+        return out
+
+    def _d_step(self, fake, style, smooth) -> float:
+        c, d, mode = self.config, self.net("D"), self.config.adversarial
+        with self.autocast():
+            loss = c.weight_adv_d * (1.2 * losses.d_real(d(style), mode) + 1.2 * losses.d_fake(d(fake), mode)
+                                     + 1.2 * losses.d_fake(d(losses.to_grayscale(style)), mode)
+                                     + 0.8 * losses.d_fake(d(smooth), mode))
+        self.step(loss, self.optimizers["D"])
+        return loss.item()
+
+    def _g_step(self, fake, photo, style) -> dict[str, float]:
+        c = self.config
+        with self.autocast():
+            f_fake, f_photo = self.content_net(fake), self.content_net(photo)
+            f_gray = self.content_net(losses.to_grayscale(style))
+            parts = {
+                "g_adv": c.weight_adv_g * losses.g_adversarial(self.net("D")(fake), c.adversarial),
+                "content": c.weight_content * losses.content(f_fake, f_photo),
+                "style": c.weight_style * losses.gray_style(f_fake, f_gray),
+                "colour": c.weight_colour * losses.colour(fake, photo),
+                "tv": c.weight_tv * losses.total_variation(fake),
+            }
+        self.step(sum(parts.values()), self.optimizers["G"])
+        return {k: v.item() for k, v in parts.items()}
+
+    def sample(self, batch: dict) -> torch.Tensor:
+        photo = batch["photo"].to(self.device)
+        return torch.cat([photo, self.generate(photo)])
+
+
+class AnimeGANv3(AnimeGAN):
+    name = "animeganv3"
+    config_class = AnimeGANv3Config

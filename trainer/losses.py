@@ -1,0 +1,118 @@
+"""Losses from the papers, one small function each (ARCHITECTURE.md convention 10).
+
+Images are tensors in [-1, 1], NCHW. Discriminator outputs are raw logits/scores.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ADVERSARIAL_MODES = ("lsgan", "bce", "hinge")
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ADVERSARIAL_MODES:
+        raise ValueError(f"adversarial loss must be one of {ADVERSARIAL_MODES}, not {mode!r}")
+
+
+def d_real(real: torch.Tensor, mode: str = "lsgan") -> torch.Tensor:
+    """D's loss on samples it should call real (target 1)."""
+    _check_mode(mode)
+    if mode == "lsgan":
+        return ((real - 1) ** 2).mean()
+    if mode == "bce":
+        return F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+    return F.relu(1 - real).mean()
+
+
+def d_fake(fake: torch.Tensor, mode: str = "lsgan") -> torch.Tensor:
+    """D's loss on samples it should call fake (target 0)."""
+    _check_mode(mode)
+    if mode == "lsgan":
+        return (fake**2).mean()
+    if mode == "bce":
+        return F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+    return F.relu(1 + fake).mean()
+
+
+def d_adversarial(real: torch.Tensor, fake: torch.Tensor, mode: str = "lsgan") -> torch.Tensor:
+    """Discriminator loss. lsgan: Mao et al. 2017 eq. 2 (targets 1/0); bce: Goodfellow et al. 2014;
+    hinge: Lim & Ye 2017."""
+    return d_real(real, mode) + d_fake(fake, mode)
+
+
+def g_adversarial(fake: torch.Tensor, mode: str = "lsgan") -> torch.Tensor:
+    """Generator loss: make D call fakes real (non-saturating BCE for 'bce')."""
+    _check_mode(mode)
+    if mode == "lsgan":
+        return ((fake - 1) ** 2).mean()
+    if mode == "bce":
+        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+    return -fake.mean()
+
+
+def content(features_fake: torch.Tensor, features_real: torch.Tensor) -> torch.Tensor:
+    """L1 between VGG19 feature maps (AnimeGAN, Chen et al. 2019 eq. 3; CartoonGAN eq. 3)."""
+    return F.l1_loss(features_fake, features_real)
+
+
+def gram(features: torch.Tensor) -> torch.Tensor:
+    """Gram matrix normalised by the number of elements (Gatys et al. 2016)."""
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+def gray_style(features_fake: torch.Tensor, features_anime_gray: torch.Tensor) -> torch.Tensor:
+    """AnimeGAN's grayscale style loss: L1 between Gram matrices of the fake and of grey anime."""
+    return F.l1_loss(gram(features_fake), gram(features_anime_gray))
+
+
+def to_grayscale(images: torch.Tensor) -> torch.Tensor:
+    """Luma replicated to three channels, staying in [-1, 1]."""
+    weights = images.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    return (images * weights).sum(dim=1, keepdim=True).expand(-1, 3, -1, -1)
+
+
+def rgb_to_yuv(images: torch.Tensor) -> torch.Tensor:
+    """BT.601 YUV of images in [-1, 1] (mapped to [0, 1] first, as AnimeGAN does)."""
+    x = (images + 1) / 2
+    matrix = images.new_tensor([[0.299, 0.587, 0.114], [-0.14714119, -0.28886916, 0.43601035],
+                                [0.61497538, -0.51496512, -0.10001026]])
+    return torch.einsum("bchw,dc->bdhw", x, matrix)
+
+
+def colour(fake: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
+    """AnimeGAN's colour loss: L1 on Y, Huber on U and V, between output and input photo."""
+    a, b = rgb_to_yuv(fake), rgb_to_yuv(photo)
+    return F.l1_loss(a[:, 0], b[:, 0]) + F.smooth_l1_loss(a[:, 1], b[:, 1]) + F.smooth_l1_loss(a[:, 2], b[:, 2])
+
+
+def total_variation(images: torch.Tensor) -> torch.Tensor:
+    """Mean squared neighbour difference (AnimeGANv2's TV term, against high-frequency noise)."""
+    dh = images[:, :, 1:, :] - images[:, :, :-1, :]
+    dw = images[:, :, :, 1:] - images[:, :, :, :-1]
+    return (dh**2).mean() + (dw**2).mean()
+
+
+def l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Pix2Pix's reconstruction term (Isola et al. 2017 eq. 3), weighted by lambda outside."""
+    return F.l1_loss(a, b)
+
+
+def edge_promote(image: np.ndarray, kernel: int = 5) -> np.ndarray:
+    """CartoonGAN's edge-smoothed style image (Chen et al. 2018, sec. 3.2.1), uint8 RGB in and out.
+
+    Canny finds edges, dilation widens them, and only there the picture is Gaussian-blurred:
+    clear cartoon edges become soft, so D learns that sharp edges are what makes a cartoon.
+    """
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    edges = cv2.Canny(grey, 100, 200)
+    region = cv2.dilate(edges, np.ones((kernel, kernel), np.uint8)) > 0
+    blurred = cv2.GaussianBlur(image, (kernel, kernel), 0)
+    out = image.copy()
+    out[region] = blurred[region]
+    return out

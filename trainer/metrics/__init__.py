@@ -1,0 +1,1 @@
+"""Evaluation metrics: SWD (no pretrained weights), and FID/KID/IS/LPIPS through torchmetrics."""

@@ -1,0 +1,1 @@
+"""Generators and discriminators of the four families, one module each."""
