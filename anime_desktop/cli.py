@@ -76,6 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, metavar="FILE", help="write skipped files as .json or .csv")
     p.set_defaults(func=cmd.batch_command)
 
+    p = sub.add_parser("faces", help="generate a grid of faces (or an interpolation) with a DCGAN model")
+    p.add_argument("-m", "--model", metavar="MODEL", help="faces model (default: the installed one)")
+    p.add_argument("-n", type=int, default=16, help="number of faces (default 16)")
+    p.add_argument("--seed", type=int, default=None, help="first seed (default: random, printed)")
+    p.add_argument("--truncation", type=float, default=1.0, help="latent scale; < 1 gives more typical faces")
+    p.add_argument("--interpolate", nargs=2, type=int, metavar=("SEED_A", "SEED_B"),
+                   help="frames from face SEED_A to face SEED_B instead of a grid")
+    p.add_argument("--frames", type=int, default=16, help="interpolation frames (default 16)")
+    p.add_argument("--scale", type=int, default=1, help="enlarge each face by this factor (nearest)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="grid .png, or .gif/.png for --interpolate")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("--provider", choices=PROVIDERS, default=None)
+    p.set_defaults(func=cmd.faces)
+
     models = sub.add_parser("models", help="list, inspect, import or remove installed models")
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     msub.add_parser("list", help="installed models").set_defaults(func=cmd.models_list)

@@ -5,20 +5,21 @@ Printing is this module's job: results on stdout, problems on stderr, one line e
 
 from __future__ import annotations
 
+import secrets
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
-from .core import batch, model_store, modelfile, pipeline
+from .core import batch, imageio, latent, model_store, modelfile, pipeline
 from .core.errors import AnimeDesktopError
 from .core.progress import Progress
 from .core.resources import resource_path
 from .core.settings import Settings
 from .engine.importer import import_model
 from .engine.loader import LoadedModel, load_model
-from .engine.runners import StylizeRunner
+from .engine.runners import GeneratorRunner, StylizeRunner
 from .engine.session import SessionConfig
 
 
@@ -162,6 +163,51 @@ def _summary(counts: Counter, model: LoadedModel, verb: str, seconds: float | No
     rate = f", {counts['done'] / seconds:.2f} img/s" if seconds and counts["done"] else ""
     print(f"{verb} {counts['done']}, already done {counts['exists']}, failed {counts['failed']} "
           f"| model {models} ({info.precision}) on {model.provider}{rate}")
+
+
+def faces_model(requested: str | None) -> str:
+    """-m, else the only installed latent-to-image model (or the shipped one)."""
+    if requested:
+        return requested
+    found = [name for name, path in model_store.installed().items()
+             if modelfile.read_metadata(path).get("task") == "latent-to-image"]
+    folder = resource_path("models")
+    found += [str(p) for p in (sorted(folder.glob("*.onnx")) if folder.is_dir() else [])
+              if modelfile.read_metadata(p).get("task") == "latent-to-image"]
+    if not found:
+        raise UsageError("no faces model installed: train one (anime-train dcgan), export it "
+                         "(anime-export onnx RUN -o faces.onnx) and pass -m faces.onnx or import it")
+    return found[0]
+
+
+def faces(ns) -> int:
+    if ns.output.exists() and not ns.overwrite:
+        raise UsageError(f"{ns.output} exists; pass --overwrite to replace it")
+    if ns.n < 1 or ns.scale < 1:
+        raise UsageError("-n and --scale must be at least 1")
+    config = SessionConfig(provider=ns.provider or Settings.load().provider)
+    model = load_model(faces_model(ns.model), config)
+    runner = GeneratorRunner(model)
+    dim = model.info.io.latent_dim
+    if ns.interpolate:
+        a, b = (latent.latent(s, dim, ns.truncation) for s in ns.interpolate)
+        frames = _enlarge(runner.generate(latent.interpolate(a, b, ns.frames)), ns.scale)
+        if ns.output.suffix.lower() == ".gif":
+            imageio.save_animation(ns.output, list(frames), overwrite=ns.overwrite)
+        else:
+            imageio.save_image(ns.output, latent.grid(frames, columns=len(frames)), overwrite=ns.overwrite)
+        print(f"wrote {ns.output}: {ns.frames} frames from seed {ns.interpolate[0]} to {ns.interpolate[1]}")
+        return EXIT_OK
+    seed = ns.seed if ns.seed is not None else secrets.randbits(24)
+    seeds = list(range(seed, seed + ns.n))
+    images = _enlarge(runner.generate(latent.latents(seeds, dim, ns.truncation)), ns.scale)
+    imageio.save_image(ns.output, latent.grid(images), overwrite=ns.overwrite)
+    print(f"wrote {ns.output}: {ns.n} faces, seeds {seeds[0]}..{seeds[-1]} (--seed {seed}), model {model.info.name}")
+    return EXIT_OK
+
+
+def _enlarge(images, scale: int):
+    return images if scale == 1 else images.repeat(scale, axis=1).repeat(scale, axis=2)
 
 
 def models_list(ns) -> int:

@@ -1,13 +1,18 @@
-"""`anime-export`: bring models into the app.
+"""`anime-export`: trainer checkpoints and published weights -> the model files the app runs.
 
-This release converts third-party ONNX files (AnimeGANv3 and others): `import` adds the
-app's metadata without touching the graph and installs the result. Checkpoint export,
-FP16/INT8 conversion and PyTorch weights need the `train` extra and arrive with the trainer.
+  anime-export onnx CHECKPOINT -o MODEL.onnx [--style S] [--license SPDX]
+  anime-export fp16 MODEL.onnx -o OUT.onnx
+  anime-export int8 MODEL.onnx --calibration DIR -o OUT.onnx [--method minmax|entropy|percentile]
+  anime-export verify MODEL.onnx --against CHECKPOINT|MODEL.onnx --images DIR
+  anime-export import PATH [--name NAME] [--style S] [--license SPDX]   (.pt/.pth or .onnx)
+
+Exit codes: 0 done, 1 failed, 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -17,13 +22,39 @@ from anime_desktop.core.errors import AnimeDesktopError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="anime-export", description="Bring models into Anime Desktop.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    p = sub.add_parser("import", help="add app metadata to a published .onnx file and install it")
+
+    p = sub.add_parser("onnx", help="trainer checkpoint (run folder, checkpoint folder or snapshot) -> ONNX")
+    p.add_argument("checkpoint", type=Path, metavar="CHECKPOINT")
+    p.add_argument("-o", "--output", type=Path, required=True)
+    _facts(p)
+    p.set_defaults(func=_onnx)
+
+    p = sub.add_parser("fp16", help="FP16 weights, FP32 inputs/outputs")
+    p.add_argument("model", type=Path, metavar="MODEL.onnx")
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.set_defaults(func=_fp16)
+
+    p = sub.add_parser("int8", help="static INT8 (QDQ, per-channel) calibrated on photos")
+    p.add_argument("model", type=Path, metavar="MODEL.onnx")
+    p.add_argument("--calibration", type=Path, help="folder of photos (without it: dynamic quantization)")
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--method", choices=("minmax", "entropy", "percentile"), default="minmax")
+    p.add_argument("--count", type=int, default=16, help="calibration images to use (default 16)")
+    p.add_argument("--float-ends", action="store_true", help="keep the first and last convolution in float")
+    p.set_defaults(func=_int8)
+
+    p = sub.add_parser("verify", help="PSNR / SSIM / max error / speed against PyTorch or another model")
+    p.add_argument("model", type=Path, metavar="MODEL.onnx")
+    p.add_argument("--against", type=Path, required=True, metavar="CHECKPOINT|MODEL.onnx")
+    p.add_argument("--images", type=Path, help="folder of photos (not needed for latent models)")
+    p.add_argument("--max-side", type=int, default=512)
+    p.set_defaults(func=_verify)
+
+    p = sub.add_parser("import", help="published weights (.pt/.pth, or .onnx) -> an installed app model")
     p.add_argument("path", type=Path, metavar="PATH")
     p.add_argument("--name", help="install name (default: <style>-<precision> or the file name)")
-    p.add_argument("--family", default="", help="animegan, animeganv3, cartoongan, pix2pix, dcgan, ...")
-    p.add_argument("--style", default="", help="style name shown in the app, e.g. Cute")
-    p.add_argument("--license", default="", help="SPDX identifier or LicenseRef-..., e.g. CC-BY-NC-4.0")
-    p.add_argument("--source-url", default="", help="where the weights were published")
+    p.add_argument("--family", default="", help="for .onnx: animegan, animeganv3, cartoongan, pix2pix, dcgan, ...")
+    _facts(p)
     p.add_argument("--layout", choices=("NCHW", "NHWC"))
     p.add_argument("--range", dest="value_range", metavar="LO,HI")
     p.add_argument("--channel-order", choices=("RGB", "BGR"))
@@ -31,28 +62,71 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _import(ns) -> int:
-    from .annotate import import_onnx
+def _facts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--style", default="", help="style name shown in the app")
+    p.add_argument("--license", default="", help="SPDX identifier or LicenseRef-..., e.g. Apache-2.0")
+    p.add_argument("--source-url", default="", help="where the weights come from")
 
-    if ns.path.suffix.lower() != ".onnx":
-        print(f"error: {ns.path}: only .onnx files can be imported by this version "
-              "(PyTorch weights need the trainer, which is not part of this build yet)", file=sys.stderr)
-        return 1
-    overrides = {"layout": ns.layout, "channel_order": ns.channel_order}
-    if ns.value_range:
-        overrides["value_range"] = tuple(float(v) for v in ns.value_range.split(","))
-    facts = {"family": ns.family, "style": ns.style, "license": ns.license}
-    if ns.source_url:
-        facts["source"] = ns.source_url
-    info = import_onnx(ns.path, ns.name, facts, {k: v for k, v in overrides.items() if v})
+
+def _onnx(ns) -> int:
+    from .to_onnx import export_checkpoint
+
+    out = export_checkpoint(ns.checkpoint, ns.output, ns.style, ns.license, ns.source_url)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def _fp16(ns) -> int:
+    from .shrink import to_fp16
+
+    out = to_fp16(ns.model, ns.output)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, {_ratio(out, ns.model)} of FP32)")
+    return 0
+
+
+def _int8(ns) -> int:
+    from .shrink import first_and_last_convs, to_int8
+
+    exclude = first_and_last_convs(ns.model) if ns.float_ends else []
+    out = to_int8(ns.model, ns.output, ns.calibration, ns.method, exclude, ns.count)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, {_ratio(out, ns.model)} of FP32)")
+    return 0
+
+
+def _ratio(a: Path, b: Path) -> str:
+    return f"{a.stat().st_size / b.stat().st_size:.0%}"
+
+
+def _verify(ns) -> int:
+    from .verify import table, verify
+
+    rows = verify(ns.model, ns.against, ns.images, ns.max_side)
+    print(table(rows, ns.model, ns.against))
+    return 0
+
+
+def _import(ns) -> int:
+    if ns.path.suffix.lower() in (".pt", ".pth", ".ckpt", ".bin"):
+        from .importers import import_pytorch
+
+        info = import_pytorch(ns.path, ns.name, ns.style, ns.license, ns.source_url)
+    else:
+        from .annotate import import_onnx
+
+        overrides = {"layout": ns.layout, "channel_order": ns.channel_order}
+        if ns.value_range:
+            overrides["value_range"] = tuple(float(v) for v in ns.value_range.split(","))
+        facts = {"family": ns.family, "style": ns.style, "license": ns.license, "source": ns.source_url}
+        info = import_onnx(ns.path, ns.name, facts, {k: v for k, v in overrides.items() if v})
     print(f"installed '{info.name}' ({info.family}, {info.precision}) -> {info.path}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     ns = build_parser().parse_args(argv)
     try:
         return ns.func(ns)
-    except AnimeDesktopError as exc:
+    except (AnimeDesktopError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

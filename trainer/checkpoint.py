@@ -7,6 +7,7 @@ the family and config, what the exporter needs. Only tensors and plain Python va
 
 from __future__ import annotations
 
+import pickle
 import random
 import re
 import shutil
@@ -84,7 +85,17 @@ def save(folder: Path, state: dict, generator: dict) -> Path:
 
 def load(path: Path) -> dict:
     """Read a checkpoint file; weights_only=True always (no pickled code runs)."""
-    return torch.load(resolve(path), map_location="cpu", weights_only=True)
+    return safe_load(resolve(path))
+
+
+def safe_load(file: Path):
+    """torch.load(weights_only=True), refusing files with pickled objects in plain words."""
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        detail = next((line.strip() for line in str(exc).splitlines() if "GLOBAL" in line), "")
+        raise ValueError(f"{file}: refused: it holds Python objects, not only tensors and plain values, and "
+                         f"loading those could run code from the file ({detail[:160]})") from None
 
 
 def prune(run_dir: Path, keep: int) -> None:

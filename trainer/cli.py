@@ -21,6 +21,7 @@ from pathlib import Path
 from .config import ConfigError
 from .content_net import MissingWeights
 from .data import DataError
+from .loop import Diverged
 
 DEFAULT_STEPS = 10_000
 FAMILY_NAMES = ("animegan", "animeganv3", "cartoongan", "pix2pix", "dcgan")
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DataError) as exc:
         print(f"anime-train: error: {exc}", file=sys.stderr)
         return 2
-    except (MissingWeights, FileNotFoundError, ValueError) as exc:
+    except (MissingWeights, FileNotFoundError, ValueError, Diverged) as exc:
         print(f"anime-train: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

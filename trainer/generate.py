@@ -18,7 +18,7 @@ def load_generator(path: Path) -> tuple[torch.nn.Module, object, str]:
     """(G in eval mode, its config, family name) from a run, checkpoint folder or snapshot file."""
     file = checkpoint.resolve(path)
     snapshot = file.parent / "generator.pt" if file.name == "state.pt" else file
-    data = torch.load(snapshot, map_location="cpu", weights_only=True)
+    data = checkpoint.safe_load(snapshot)
     family = FAMILIES[data["family_name"]]
     config = load_config(family.config_class, None, [f"--{k}={v}" for k, v in data["config"].items()])
     g = family.make_generator(config)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 import os
 import random
 import time
@@ -82,6 +83,7 @@ def train(plan: RunPlan) -> Path:
         for step in range(start, plan.steps):
             family.set_input(family.next_batch(data, data_rng))
             values = family.optimize_parameters(step)
+            _check_finite(values, step)
             done = step + 1
             if writer:
                 if done % config.log_every == 0 or done == plan.steps:
@@ -106,6 +108,18 @@ def train(plan: RunPlan) -> Path:
     if world > 1:
         torch.distributed.barrier()
     return final
+
+
+class Diverged(RuntimeError):
+    """A loss became NaN or infinite: the weights are no longer worth saving."""
+
+
+def _check_finite(values: dict, step: int) -> None:
+    bad = {k: v for k, v in values.items() if not math.isfinite(v)}
+    if bad:
+        raise Diverged(f"training diverged at step {step + 1} ({', '.join(f'{k}={v}' for k, v in bad.items())}); "
+                       "the last checkpoint is intact: resume from it with a lower learning rate "
+                       "(--lr_g=..., --lr_d=...) or check the data for blank images")
 
 
 def _resume(path: Path, family, data_rng: torch.Generator) -> int:

@@ -205,3 +205,23 @@ def write_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return "the folder does not exist"
     return f"could not be written ({exc.strerror or exc})"
+
+
+def save_animation(path: str | Path, frames: list[np.ndarray], duration_ms: int = 100,
+                   overwrite: bool = False) -> Path:
+    """An animated GIF, written atomically like every other output."""
+    path = Path(path)
+    images = [Image.fromarray(np.ascontiguousarray(f, dtype=np.uint8), "RGB") for f in frames]
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        with open(tmp, "wb") as fh:
+            images[0].save(fh, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms,
+                           loop=0, optimize=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _commit(tmp, path, overwrite)
+    except OSError as exc:
+        raise ImageWriteError(path, write_reason(exc), "write") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

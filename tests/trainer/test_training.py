@@ -209,12 +209,25 @@ def test_config_file_overrides_and_dry_run(tmp_path, faces, capsys):
     assert main(["dcgan", "--data", str(faces), "--out", str(tmp_path / "r"), "--batch_size=many"]) == 2
 
 
+def test_divergence_stops_without_saving_nan_weights(tmp_path, faces, monkeypatch, capsys):
+    original = FAMILIES["dcgan"].optimize_parameters
+
+    def nan_at_3(self, step):
+        values = original(self, step)
+        return {**values, "g_adv": float("nan")} if step == 2 else values
+
+    monkeypatch.setattr(FAMILIES["dcgan"], "optimize_parameters", nan_at_3)
+    assert run("dcgan", faces, tmp_path / "r", 6) == 1
+    assert "diverged at step 3" in capsys.readouterr().err
+    assert checkpoint.latest(tmp_path / "r").name == "checkpoint-2"  # the last good one, nothing after
+
+
 def test_checkpoints_are_pruned_and_loaded_safely(tmp_path, faces):
     assert run("dcgan", faces, tmp_path / "r", 8, "--keep_checkpoints=2") == 0
     assert [p.name for p in checkpoint.checkpoints(tmp_path / "r")] == ["checkpoint-6", "checkpoint-8"]
     evil = tmp_path / "evil.pt"
     torch.save({"x": Family}, evil)  # a class reference: only unpickling code could rebuild it
-    with pytest.raises(Exception, match="[Ww]eights only"):
+    with pytest.raises(ValueError, match="refused: it holds Python objects"):
         checkpoint.load(evil)
 
 

@@ -1,0 +1,108 @@
+"""Trainer checkpoint (or any generator module) -> ONNX with the app's metadata.
+
+Image families get dynamic batch, height and width; Pix2Pix a fixed size (its U-Net depth
+is tied to it); DCGAN a latent input (N x latent_dim). The dynamo exporter is used (it
+also folds constants and simplifies the graph through onnxscript's optimizer); the legacy
+TorchScript exporter is the fallback for a module dynamo cannot trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import onnx
+import torch
+
+from anime_desktop.core import modelfile
+from anime_desktop.core.types import IOConvention
+from trainer.checkpoint import safe_load
+from trainer.generate import load_generator
+
+OPSET = 18
+log = logging.getLogger(__name__)
+
+
+def convention_for(export_info: dict, channel_order: str = "RGB") -> IOConvention:
+    """The app's I/O convention for a family's generator (all ours are NCHW, [-1, 1])."""
+    fixed = export_info.get("fixed_size")
+    multiple = export_info.get("size_multiple", 1)
+    return IOConvention(layout="NCHW", value_range=(-1.0, 1.0), channel_order=channel_order,
+                        size_multiple=multiple, min_size=max(16, multiple),
+                        fixed_size=tuple(fixed) if fixed else None, latent_dim=export_info.get("latent_dim"))
+
+
+def example_input(io: IOConvention) -> torch.Tensor:
+    if io.latent_dim:
+        return torch.randn(2, io.latent_dim)
+    h, w = io.fixed_size or (64, 64)
+    return torch.rand(1, 3, h, w) * 2 - 1
+
+
+def export_module(g: torch.nn.Module, io: IOConvention, out: Path, metadata: dict) -> Path:
+    """Export `g` (eval mode) to `out` with metadata; onnx.checker must pass."""
+    g = g.eval()
+    x = example_input(io)
+    names = (["latent"], ["image"]) if io.latent_dim else (["image"], ["styled"])
+    try:
+        _export_dynamo(g, x, io, out, names)
+    except Exception as exc:  # noqa: BLE001 - dynamo raises many kinds; the legacy path may still work
+        log.warning("dynamo export failed (%s); using the TorchScript exporter", str(exc).splitlines()[0][:200])
+        _export_legacy(g, x, io, out, names)
+    proto = onnx.load(str(out))
+    modelfile.write_metadata(proto, {**modelfile.metadata_for(io), **metadata})
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, str(out))
+    return out
+
+
+def _export_dynamo(g, x, io, out: Path, names) -> None:
+    from torch.export import Dim
+
+    dims = {0: Dim.DYNAMIC} if io.latent_dim else (
+        {0: Dim.DYNAMIC} if io.fixed_size else {0: Dim.DYNAMIC, 2: Dim.DYNAMIC, 3: Dim.DYNAMIC})
+    arg = next(iter(_forward_args(g)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(g, (x,), dynamo=True, opset_version=OPSET, input_names=names[0],
+                                    output_names=names[1], dynamic_shapes={arg: dims}, verbose=False)
+    program.save(str(out))
+
+
+def _export_legacy(g, x, io, out: Path, names) -> None:
+    axes = {0: "N"} if (io.latent_dim or io.fixed_size) else {0: "N", 2: "H", 3: "W"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(g, (x,), str(out), dynamo=False, opset_version=17, input_names=names[0],
+                          output_names=names[1], dynamic_axes={names[0][0]: axes, names[1][0]: axes})
+
+
+def _forward_args(g: torch.nn.Module):
+    import inspect
+
+    return [p for p in inspect.signature(g.forward).parameters]
+
+
+def export_checkpoint(checkpoint: Path, out: Path, style: str = "", license: str = "",
+                      source: str = "") -> Path:
+    """A run folder, checkpoint folder or G snapshot -> `out` (.onnx)."""
+    g, config, family = load_generator(checkpoint)
+    snapshot = safe_load(_snapshot_file(checkpoint))
+    info = snapshot.get("export") or {"family": family}
+    if getattr(config, "num_classes", 0):
+        raise ValueError("conditional DCGAN export needs a label input the app does not feed yet; "
+                         "train with num_classes=0 to export")
+    io = convention_for(info)
+    meta = {"family": family, "task": "latent-to-image" if io.latent_dim else "image-to-image",
+            "role": "generator", "style": style or Path(checkpoint).resolve().name, "precision": "fp32",
+            "license": license or "unknown",
+            "source": source or f"{Path(checkpoint).resolve()} step {snapshot['step']}"}
+    return export_module(g, io, Path(out), meta)
+
+
+def _snapshot_file(checkpoint: Path) -> Path:
+    from trainer import checkpoint as ckpt
+
+    file = ckpt.resolve(Path(checkpoint))
+    return file.parent / "generator.pt" if file.name == "state.pt" else file
