@@ -87,8 +87,14 @@ def to_int8(src: Path, out: Path, calibration: Path | None, method: str = "minma
     proto = onnx.load(str(src))
     io = _convention(proto, src)
     with tempfile.TemporaryDirectory() as tmp:
-        prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(src), str(prepared), skip_symbolic_shape=False)
+        prepared, bare = Path(tmp) / "prepared.onnx", Path(tmp) / "bare.onnx"
+        # Shape annotations left by the exporter can be wrong for dynamic sizes (seen: a rank-3
+        # shape on a 4-D activation), and ORT's QLinearConv fusion then refuses the graph;
+        # dropping them lets the pre-processing infer shapes afresh.
+        stripped = onnx.load(str(src))
+        del stripped.graph.value_info[:]
+        onnx.save(stripped, str(bare))
+        quant_pre_process(str(bare), str(prepared), skip_symbolic_shape=False)
         if calibration is None and not io.latent_dim:
             quantize_dynamic(str(prepared), str(out), weight_type=QuantType.QInt8, per_channel=True,
                              reduce_range=True)

@@ -16,14 +16,36 @@ from torch import nn
 from .common import sn
 
 
+class LayerNorm2d(nn.GroupNorm):
+    """GroupNorm(1, C) written as plain mean/variance ops (same math, same parameter names).
+
+    nn.GroupNorm exports as Reshape -> InstanceNormalization -> Reshape, whose reshape
+    hides the activation's rank from ONNX Runtime's shape inference; its INT8 fusion
+    (QDQ -> QLinearConv) then refuses the graph. Reductions over (C, H, W) keep the rank.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(1, channels, affine=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        centred = x - mean
+        var = (centred * centred).mean(dim=(1, 2, 3), keepdim=True)
+        y = centred / torch.sqrt(var + self.eps)
+        return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+def _norm(channels: int, kind: str) -> nn.Module:
+    return LayerNorm2d(channels) if kind == "layer" else nn.InstanceNorm2d(channels, affine=True)
+
+
 def _conv_norm_lrelu(cin: int, cout: int, kernel: int = 3, stride: int = 1, padding=1, groups: int = 1,
                      bias: bool = False, norm: str = "layer") -> nn.Sequential:
     """pad -> conv -> norm -> LeakyReLU(0.2); indices 1 and 2 carry the weights (port layout)."""
-    norm_layer = nn.GroupNorm(1, cout, affine=True) if norm == "layer" else nn.InstanceNorm2d(cout, affine=True)
     return nn.Sequential(
         nn.ReflectionPad2d(padding),
         nn.Conv2d(cin, cout, kernel, stride=stride, padding=0, groups=groups, bias=bias),
-        norm_layer,
+        _norm(cout, norm),
         nn.LeakyReLU(0.2, inplace=True),
     )
 
@@ -35,12 +57,11 @@ class InvertedResBlock(nn.Module):
         super().__init__()
         self.use_residual = cin == cout
         mid = cin * expansion
-        project_norm = nn.GroupNorm(1, cout, affine=True) if norm == "layer" else nn.InstanceNorm2d(cout, affine=True)
         self.layers = nn.Sequential(
             _conv_norm_lrelu(cin, mid, kernel=1, padding=0, norm=norm),
             _conv_norm_lrelu(mid, mid, groups=mid, bias=True, norm=norm),
             nn.Conv2d(mid, cout, 1, bias=False),
-            project_norm,
+            _norm(cout, norm),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,1 @@
+"""The PySide6 window: the only package (with `app`) that imports Qt."""

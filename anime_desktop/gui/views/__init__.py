@@ -1,0 +1,1 @@
+"""One module per view: stylize, compare, batch, models."""

@@ -1,0 +1,164 @@
+"""Batch: a folder through one or more models with progress, throughput, ETA, Cancel,
+Resume (existing outputs are skipped) and a table of skipped files with reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core import pipeline
+from .. import tasks
+
+
+class BatchView(QWidget):
+    status = Signal(str)
+    batch_finished = Signal(object)  # list of failures
+
+    def __init__(self, window) -> None:
+        super().__init__()
+        self.window = window
+        self.job: int | None = None
+        self.in_dir, self.out_dir = QLineEdit(), QLineEdit()
+        self.in_dir.setPlaceholderText("folder of photos")
+        self.out_dir.setPlaceholderText("where results go (never the input folder)")
+        self.recursive = QCheckBox("Include subfolders")
+        self.models = QListWidget()
+        self.models.setMaximumHeight(110)
+        self.format = QComboBox()
+        self.format.addItems(["png", "jpg", "webp"])
+        self.max_side = QSpinBox()
+        self.max_side.setRange(0, 20000)
+        self.max_side.setSpecialValueText("no limit")
+        self.max_side.setSingleStep(256)
+        form = QFormLayout()
+        form.addRow("Input", self._with_browse(self.in_dir))
+        form.addRow("Output", self._with_browse(self.out_dir))
+        form.addRow("", self.recursive)
+        form.addRow("Models", self.models)
+        form.addRow("Format", self.format)
+        form.addRow("Longest side", self.max_side)
+        self.start_button, self.cancel_button = QPushButton("Start"), QPushButton("Cancel")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m")
+        self.rate = QLabel("Outputs that exist already are skipped, so Start again resumes a cancelled batch.")
+        self.skipped = QTableWidget(0, 3)
+        self.skipped.setHorizontalHeaderLabels(["File", "Stage", "Reason"])
+        self.skipped.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.rate)
+        layout.addWidget(QLabel("Skipped files"))
+        layout.addWidget(self.skipped, 1)
+
+    def _with_browse(self, edit: QLineEdit) -> QWidget:
+        button = QPushButton("Browse…")
+        button.clicked.connect(lambda: self._browse(edit))
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(edit, 1)
+        h.addWidget(button)
+        return row
+
+    def _browse(self, edit: QLineEdit) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text() or str(Path.home()))
+        if folder:
+            edit.setText(folder)
+
+    def set_models(self, names: list[str], checked: list[str]) -> None:
+        self.models.clear()
+        for name in names:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
+            self.models.addItem(item)
+
+    def checked_models(self) -> list[str]:
+        return [self.models.item(i).text() for i in range(self.models.count())
+                if self.models.item(i).checkState() == Qt.CheckState.Checked]
+
+    def start(self) -> None:
+        in_dir, out_dir = Path(self.in_dir.text().strip()), Path(self.out_dir.text().strip())
+        models = self.checked_models()
+        if not self.in_dir.text().strip() or not in_dir.is_dir():
+            self.window.notify("Choose an input folder that exists")
+            return
+        if not self.out_dir.text().strip() or out_dir.resolve() == in_dir.resolve():
+            self.window.notify("Choose an output folder other than the input folder")
+            return
+        if not models:
+            self.window.notify("Tick at least one model")
+            return
+        s = self.window.settings
+        s.last_input_dir, s.last_output_dir, s.output_format = str(in_dir), str(out_dir), self.format.currentText()
+        options = pipeline.StylizeOptions(max_side=self.max_side.value(),
+                                          output=pipeline.OutputOptions(fmt=self.format.currentText()))
+        self.skipped.setRowCount(0)
+        self.progress.setValue(0)
+        self.job = self.window.engine.submit(tasks.run_batch(in_dir, out_dir, models, options,
+                                                             self.recursive.isChecked(), s.tile_mp))
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.emit("Batch started")
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.window.engine.cancel(self.job)
+            self.status.emit("Cancelling after the current image…")
+
+    def on_yielded(self, job_id: int, value) -> None:
+        if job_id != self.job or not isinstance(value, tasks.BatchProgress):
+            return
+        self.progress.setMaximum(value.total)
+        self.progress.setValue(value.done)
+        rate = value.done / value.seconds if value.seconds > 0 else 0.0
+        eta = (value.total - value.done) / rate if rate > 0 else 0
+        eta_text = f"{int(eta) // 60}:{int(eta) % 60:02d}"
+        self.rate.setText(f"{value.done} of {value.total} · {rate:.2f} images/s · ETA {eta_text}")
+        if value.event.failure:
+            self._add_skipped(value.event.failure)
+
+    def _add_skipped(self, failure) -> None:
+        row = self.skipped.rowCount()
+        self.skipped.insertRow(row)
+        for col, text in enumerate((str(failure.path), failure.stage, failure.reason)):
+            self.skipped.setItem(row, col, QTableWidgetItem(text))
+
+    def on_finished(self, job_id: int, failures=None) -> None:
+        if job_id != self.job:
+            return
+        self.job = None
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.status.emit(f"Batch ended · {self.skipped.rowCount()} file(s) skipped")
+        self.batch_finished.emit(failures)

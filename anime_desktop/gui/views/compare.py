@@ -1,0 +1,164 @@
+"""Compare: one picture through several models in a grid, each tile captioned with model,
+precision, provider and milliseconds; a before/after split of the chosen tile with shared
+zoom and pan; the sheet exported as one PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core import latent
+from .. import tasks
+from ..convert import to_pixmap
+from ..widgets.split_view import SplitView
+
+TILE = 220
+
+
+class Tile(QLabel):
+    clicked = Signal(object)
+
+    def __init__(self, result: tasks.Stylized) -> None:
+        super().__init__()
+        self.result = result
+        self.setPixmap(to_pixmap(result.output).scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio,
+                                                       Qt.TransformationMode.SmoothTransformation))
+        self.setToolTip(self.caption())
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def caption(self) -> str:
+        r = self.result
+        return f"{r.model} · {r.precision} · {r.provider} · {r.ms:.0f} ms"
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self.clicked.emit(self.result)
+
+
+class CompareView(QWidget):
+    status = Signal(str)
+
+    def __init__(self, window) -> None:
+        super().__init__()
+        self.window = window
+        self.source: tasks.Stylized | None = None
+        self.tiles: list[Tile] = []
+        self.job: int | None = None
+        self.models = QListWidget()
+        self.models.setMaximumWidth(220)
+        self.run_button = QPushButton("Compare")
+        self.run_button.clicked.connect(self.run)
+        self.export_button = QPushButton("Export sheet…")
+        self.export_button.clicked.connect(self.export_sheet)
+        self.export_button.setEnabled(False)
+        self.hint = QLabel("Stylize a photo first, tick models, then Compare (Ctrl+K)")
+        self.hint.setWordWrap(True)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Models"))
+        left.addWidget(self.models, 1)
+        left.addWidget(self.run_button)
+        left.addWidget(self.export_button)
+        left.addWidget(self.hint)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setSpacing(10)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.grid_host)
+        self.split = SplitView()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(scroll)
+        split.addWidget(self.split)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        side = QWidget()
+        side.setLayout(left)
+        layout.addWidget(side)
+        layout.addWidget(split, 1)
+
+    def set_models(self, names: list[str], checked: list[str]) -> None:
+        self.models.clear()
+        for name in names:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
+            self.models.addItem(item)
+
+    def checked_models(self) -> list[str]:
+        return [self.models.item(i).text() for i in range(self.models.count())
+                if self.models.item(i).checkState() == Qt.CheckState.Checked]
+
+    def set_source(self, result: tasks.Stylized) -> None:
+        self.source = result
+        self.hint.setText(f"Picture: {result.path.name}")
+
+    def run(self) -> None:
+        models = self.checked_models()
+        if self.source is None or not models:
+            self.window.notify("To compare, stylize a photo first and tick at least one model")
+            return
+        self.window.settings.compare_models = models
+        self._clear()
+        self.job = self.window.engine.submit(tasks.compare(self.source.path, self.source.image, models,
+                                                           self.window.settings.tile_mp, 0))
+        self.status.emit(f"Comparing {len(models)} models…")
+
+    def _clear(self) -> None:
+        for tile in self.tiles:
+            tile.deleteLater()
+        self.tiles.clear()
+
+    def on_yielded(self, job_id: int, value) -> None:
+        if job_id != self.job or not isinstance(value, tasks.Stylized):
+            return
+        tile = Tile(value)
+        tile.clicked.connect(self.show_split)
+        caption = QLabel(tile.caption())
+        caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.addWidget(tile)
+        column.addWidget(caption)
+        tile.box = box
+        n = len(self.tiles)
+        columns = 3
+        self.grid.addWidget(box, n // columns, n % columns)
+        self.tiles.append(tile)
+        self.export_button.setEnabled(True)
+        if n == 0:
+            self.show_split(value)
+
+    def show_split(self, result: tasks.Stylized) -> None:
+        self.split.set_images(result.image.rgb, result.output)
+
+    def sheet(self) -> np.ndarray:
+        """All tiles at full resolution side by side, the original first."""
+        images = [self.source.image.rgb] + [t.result.output for t in self.tiles]
+        return latent.grid(np.stack(images), columns=min(len(images), 4), gap=8)
+
+    def export_sheet(self) -> None:
+        if not self.tiles:
+            return
+        target = self.window.ask_save_path("compare-sheet.png")
+        if target:
+            self.export_to(Path(target))
+
+    def export_to(self, target: Path) -> int:
+        sheet = self.sheet()
+        from ...core import imageio
+
+        return self.window.engine.call(lambda ctx: imageio.save_image(target, sheet, overwrite=True))

@@ -1,0 +1,161 @@
+"""Models: installed models with metadata, size, precision and licence; import (validated by
+a test run; a third-party file's convention confirmed by the user); remove; provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.settings import PROVIDERS
+from ...core.types import IOConvention
+from .. import tasks
+
+COLUMNS = ["Name", "Family", "Style", "Precision", "Size", "Licence"]
+
+
+class ConventionDialog(QDialog):
+    """Ask a person to confirm how a file without our metadata is fed (detected values preset)."""
+
+    def __init__(self, path: Path, io: IOConvention, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Confirm how to feed this model")
+        self.layout_box, self.range_box, self.order_box = QComboBox(), QComboBox(), QComboBox()
+        self.layout_box.addItems(["NCHW", "NHWC"])
+        self.layout_box.setCurrentText(io.layout)
+        self.range_box.addItems(["-1,1", "0,1", "0,255"])
+        self.range_box.setCurrentText(f"{io.value_range[0]:g},{io.value_range[1]:g}")
+        self.order_box.addItems(["RGB", "BGR"])
+        self.order_box.setCurrentText(io.channel_order)
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"{path.name} has no Anime Desktop metadata. Detected: size multiple "
+                           f"{io.size_multiple}, minimum {io.min_size} px. Check the rest:"))
+        form.addRow("Layout", self.layout_box)
+        form.addRow("Value range", self.range_box)
+        form.addRow("Colour order", self.order_box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def overrides(self) -> dict:
+        lo, hi = (float(v) for v in self.range_box.currentText().split(","))
+        return {"layout": self.layout_box.currentText(), "value_range": (lo, hi),
+                "channel_order": self.order_box.currentText()}
+
+
+class ModelsView(QWidget):
+    status = Signal(str)
+    changed = Signal()
+
+    def __init__(self, window) -> None:
+        super().__init__()
+        self.window = window
+        self.rows: list[tasks.ModelRow] = []
+        self.jobs: dict[int, tuple[str, object]] = {}
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.empty = QLabel("No models installed yet. Import an .onnx file, or export one with anime-export.")
+        self.import_button, self.remove_button = QPushButton("Import .onnx…"), QPushButton("Remove")
+        self.import_button.clicked.connect(self.ask_import)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.provider = QComboBox()
+        self.provider.addItems(list(PROVIDERS))
+        self.provider.setCurrentText(window.settings.provider)
+        self.provider.currentTextChanged.connect(window.set_provider)
+        self.in_use = QLabel("in use: –")
+        bar = QHBoxLayout()
+        for w in (self.import_button, self.remove_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("Execution provider"))
+        bar.addWidget(self.provider)
+        bar.addWidget(self.in_use)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(bar)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        self.confirm_convention = self._ask_convention
+
+    def refresh(self) -> None:
+        self.jobs[self.window.engine.call(tasks.list_models)] = ("list", None)
+
+    def fill(self, rows: list[tasks.ModelRow]) -> None:
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            cells = [row.name, row.family, row.style, row.precision, f"{row.size_mb:.1f} MB",
+                     row.problem or row.license]
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.empty.setVisible(not rows)
+        self.table.setVisible(bool(rows))
+
+    def ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()), "ONNX models (*.onnx)")
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path, name: str | None = None) -> None:
+        self.status.emit(f"Checking {path.name} with a test run…")
+        self.jobs[self.window.engine.call(tasks.inspect_model(path))] = ("inspect", (path, name))
+
+    def remove_selected(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            return
+        name = self.rows[row].name
+        answer = QMessageBox.question(self, "Remove model", f"Delete the installed model '{name}'?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.jobs[self.window.engine.call(tasks.remove_model(name))] = ("remove", name)
+
+    def _ask_convention(self, path: Path, io: IOConvention) -> dict | None:
+        dialog = ConventionDialog(path, io, self)
+        return dialog.overrides() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def on_returned(self, job_id: int, value) -> bool:
+        kind, data = self.jobs.pop(job_id, (None, None))
+        if kind == "list":
+            self.fill(value)
+        elif kind == "inspect":
+            path, name = data
+            overrides = None
+            if not value.has_metadata:
+                overrides = self.confirm_convention(path, value.io)
+                if overrides is None:
+                    self.status.emit("Import cancelled")
+                    return True
+            self.jobs[self.window.engine.call(tasks.install_model(path, name, overrides))] = ("install", path)
+        elif kind in ("install", "remove"):
+            self.status.emit(f"Installed '{value.name}'" if kind == "install" else f"Removed '{data}'")
+            self.refresh()
+            self.changed.emit()
+        elif kind == "provider":
+            self.in_use.setText(f"in use: {value}")
+        return kind is not None
+
+    def on_failed(self, job_id: int) -> None:
+        self.jobs.pop(job_id, None)
+
+    def show_provider_of(self, model: str) -> None:
+        self.jobs[self.window.engine.call(tasks.provider_in_use(model))] = ("provider", None)

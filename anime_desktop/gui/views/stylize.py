@@ -1,0 +1,152 @@
+"""Stylize: drop or open photos (or folders); each is stylized off the GUI thread with the
+current model; thumbnails on the left, the result with zoom/pan; save, save all, copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core import batch, imageio
+from .. import tasks
+from ..convert import to_pixmap, to_qimage
+from ..widgets.image_view import ImageView
+
+THUMB = 96
+
+
+def image_files(paths: list[Path]) -> list[Path]:
+    """Files among dropped paths, folders expanded (recursively), non-images left out."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found += batch.discover(path, recursive=True)
+        elif path.suffix.lower() in imageio.READ_EXTENSIONS:
+            found.append(path)
+    return found
+
+
+class StylizeView(QWidget):
+    status = Signal(str)
+    result_ready = Signal(object)  # tasks.Stylized, for tests and the compare view
+
+    def __init__(self, window) -> None:
+        super().__init__()
+        self.window = window
+        self.results: dict[Path, tasks.Stylized] = {}
+        self.pending: dict[int, Path] = {}
+        self.setAcceptDrops(True)
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbs.setIconSize(QSize(THUMB, THUMB))
+        self.thumbs.setFlow(QListWidget.Flow.TopToBottom)
+        self.thumbs.setFixedWidth(THUMB + 36)
+        self.thumbs.currentItemChanged.connect(self._show_current)
+        self.view = ImageView("Drop photos or folders here\nor press Ctrl+O")
+        self.save_button = QPushButton("Save…")
+        self.save_all_button = QPushButton("Save all…")
+        self.copy_button = QPushButton("Copy")
+        self.info = QLabel("")
+        for button, slot in ((self.save_button, window.save_current), (self.save_all_button, window.save_all),
+                             (self.copy_button, self.copy_current)):
+            button.clicked.connect(slot)
+            button.setEnabled(False)
+        bar = QHBoxLayout()
+        bar.addWidget(self.info, 1)
+        for b in (self.copy_button, self.save_button, self.save_all_button):
+            bar.addWidget(b)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.view, 1)
+        column.addLayout(bar)
+        split = QSplitter()
+        split.addWidget(self.thumbs)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(split)
+
+    # --- input --------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.add_paths(paths)
+
+    def add_paths(self, paths: list[Path]) -> None:
+        files = image_files(paths)
+        if not files:
+            self.window.notify("Nothing to stylize: drop image files or folders of images")
+            return
+        model = self.window.current_model()
+        if model is None:
+            self.window.notify("No model selected: import one in the Models tab")
+            return
+        for path in files:
+            job = self.window.engine.submit(tasks.stylize_file(path, model, self.window.stylize_options(),
+                                                               self.window.settings.tile_mp))
+            self.pending[job] = path
+        self.status.emit(f"Stylizing {len(files)} image(s) with {model}…")
+
+    def restyle_all(self) -> None:
+        """The model changed: stylize the loaded pictures again (newest model wins)."""
+        paths = list(self.results)
+        self.results.clear()
+        self.thumbs.clear()
+        if paths:
+            self.add_paths(paths)
+
+    # --- engine replies -----------------------------------------------------------------
+    def on_returned(self, job_id: int, value) -> None:
+        path = self.pending.pop(job_id, None)
+        if path is None or not isinstance(value, tasks.Stylized):
+            return
+        self.results[path] = value
+        item = QListWidgetItem(QIcon(to_pixmap(value.output).scaled(
+            THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)),
+            path.name)
+        item.setData(Qt.ItemDataRole.UserRole, str(path))
+        item.setToolTip(f"{path}\n{value.model} ({value.precision}, {value.provider}) {value.ms:.0f} ms")
+        self.thumbs.addItem(item)
+        self.thumbs.setCurrentItem(item)
+        for b in (self.save_button, self.save_all_button, self.copy_button):
+            b.setEnabled(True)
+        self.status.emit(f"{path.name}: {value.model} on {value.provider}, {value.ms:.0f} ms")
+        self.result_ready.emit(value)
+
+    def on_failed(self, job_id: int) -> None:
+        self.pending.pop(job_id, None)
+
+    def _show_current(self, item, _previous=None) -> None:
+        result = self.current_result()
+        if result is not None:
+            self.view.set_image(result.output)
+            w, h = result.image.size
+            self.info.setText(f"{result.path.name} · {w}×{h} · {result.model} ({result.precision}) · "
+                              f"{result.provider} · {result.ms:.0f} ms")
+
+    def current_result(self) -> tasks.Stylized | None:
+        item = self.thumbs.currentItem()
+        return self.results.get(Path(item.data(Qt.ItemDataRole.UserRole))) if item else None
+
+    def copy_current(self) -> None:
+        result = self.current_result()
+        if result is not None:
+            QGuiApplication.clipboard().setImage(to_qimage(result.output))
+            self.status.emit("Copied to the clipboard")

@@ -1,0 +1,1 @@
+"""Reusable widgets: zoomable image view, before/after split view, drop zone."""

@@ -1,0 +1,45 @@
+"""GUI tests: offscreen Qt, real widgets and events, a real engine thread and real models."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("pytestqt", reason="GUI tests need pytest-qt (the dev extra)")
+
+from anime_desktop.core import model_store  # noqa: E402
+from anime_desktop.core.settings import Settings  # noqa: E402
+from tests import onnx_models  # noqa: E402
+
+
+@pytest.fixture
+def installed(tmp_path):
+    """Three small real models, installed the way a user would have them."""
+    names = []
+    for name, kwargs in (("swap", {}), ("swap-nhwc", {"layout": "NHWC"}), ("swap-fp16", {"fp16_weights": True})):
+        path = onnx_models.colour_model(tmp_path / f"{name}.onnx", **kwargs)
+        model_store.install(path, name)
+        names.append(name)
+    return names
+
+
+@pytest.fixture
+def make_window(qtbot):
+    from anime_desktop.gui.main_window import MainWindow
+
+    windows = []
+
+    def make(expected_models: int):
+        window = MainWindow(Settings.load())
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_box.count() == expected_models, timeout=15_000)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if window.engine.isRunning():
+            window.close()
