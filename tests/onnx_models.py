@@ -31,7 +31,8 @@ def _save(graph, path: Path, meta: dict | None = None) -> Path:
 
 
 def colour_model(path: Path, layout: str = "NCHW", meta: bool = True, multiple: int = 1,
-                 fp16_io: bool = False, fp16_weights: bool = False, style: str = "Swap") -> Path:
+                 fp16_io: bool = False, fp16_weights: bool = False, style: str = "Swap",
+                 matrix: np.ndarray = STYLE_MATRIX, bias: np.ndarray | None = None) -> Path:
     """y = tanh-free 1x1 conv with STYLE_MATRIX (values stay in [-1, 1]).
 
     With `multiple` > 1 the graph also pools by `multiple` and upsamples back, then adds a
@@ -53,8 +54,12 @@ def colour_model(path: Path, layout: str = "NCHW", meta: bool = True, multiple: 
     if fp16_weights and not fp16_io:
         nodes.append(helper.make_node("Cast", [cur], ["x16"], to=TensorProto.FLOAT16))
         cur = "x16"
-    inits.append(numpy_helper.from_array(STYLE_MATRIX.reshape(3, 3, 1, 1).astype(wdtype), "w"))
-    nodes.append(helper.make_node("Conv", [cur, "w"], ["conv"]))
+    inits.append(numpy_helper.from_array(np.asarray(matrix, np.float32).reshape(3, 3, 1, 1).astype(wdtype), "w"))
+    conv_inputs = [cur, "w"]
+    if bias is not None:
+        inits.append(numpy_helper.from_array(np.asarray(bias, np.float32).astype(wdtype), "b"))
+        conv_inputs.append("b")
+    nodes.append(helper.make_node("Conv", conv_inputs, ["conv"]))
     cur = "conv"
     if multiple > 1:
         inits.append(numpy_helper.from_array(np.array([1, 1, multiple, multiple], np.float32), "scales"))

@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
                 self._fill_models([r.name for r in value])
             return
         self.stylize.on_returned(job_id, value)
+        self.compare.on_returned(job_id, value)
         if job_id == self.batch.job:
             self.batch.on_finished(job_id, value)
 

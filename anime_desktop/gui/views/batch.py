@@ -50,6 +50,8 @@ class BatchView(QWidget):
         self.max_side.setRange(0, 20000)
         self.max_side.setSpecialValueText("no limit")
         self.max_side.setSingleStep(256)
+        for narrow in (self.format, self.max_side):
+            narrow.setMaximumWidth(160)
         form = QFormLayout()
         form.addRow("Input", self._with_browse(self.in_dir))
         form.addRow("Output", self._with_browse(self.out_dir))
@@ -66,6 +68,7 @@ class BatchView(QWidget):
         self.rate = QLabel("Outputs that exist already are skipped, so Start again resumes a cancelled batch.")
         self.skipped = QTableWidget(0, 3)
         self.skipped.setHorizontalHeaderLabels(["File", "Stage", "Reason"])
+        self.skipped.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.skipped.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
@@ -151,8 +154,10 @@ class BatchView(QWidget):
     def _add_skipped(self, failure) -> None:
         row = self.skipped.rowCount()
         self.skipped.insertRow(row)
-        for col, text in enumerate((str(failure.path), failure.stage, failure.reason)):
-            self.skipped.setItem(row, col, QTableWidgetItem(text))
+        for col, text in enumerate((failure.path.name, failure.stage, failure.reason)):
+            item = QTableWidgetItem(text)
+            item.setToolTip(str(failure.path))
+            self.skipped.setItem(row, col, item)
 
     def on_finished(self, job_id: int, failures=None) -> None:
         if job_id != self.job:

@@ -80,9 +80,11 @@ class CompareView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
         self.split = SplitView()
+        scroll.setMinimumHeight(140)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(scroll)
         split.addWidget(self.split)
+        split.setSizes([TILE + 70, 400])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         side = QWidget()
@@ -141,6 +143,10 @@ class CompareView(QWidget):
         self.export_button.setEnabled(True)
         if n == 0:
             self.show_split(value)
+
+    def on_returned(self, job_id: int, value) -> None:
+        if job_id == self.job:
+            self.status.emit(f"Compared {len(self.tiles)} models · click a tile for before | after")
 
     def show_split(self, result: tasks.Stylized) -> None:
         self.split.set_images(result.image.rgb, result.output)

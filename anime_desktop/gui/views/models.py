@@ -152,6 +152,8 @@ class ModelsView(QWidget):
             self.changed.emit()
         elif kind == "provider":
             self.in_use.setText(f"in use: {value}")
+            self.window.provider_label.setText(f"⚙ {value}")
+            self.window.provider_label.setToolTip(f"Execution provider in use: {value}")
         return kind is not None
 
     def on_failed(self, job_id: int) -> None:

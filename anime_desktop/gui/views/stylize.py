@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -71,13 +70,10 @@ class StylizeView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.view, 1)
         column.addLayout(bar)
-        split = QSplitter()
-        split.addWidget(self.thumbs)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(split)
+        layout.addWidget(self.thumbs)
+        layout.addWidget(right, 1)
 
     # --- input --------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -1,0 +1,105 @@
+"""Take the README's screenshots of each view in a real window (run under Xvfb).
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py [MODEL.onnx ...]
+
+Installs the given models (default: three colour-grade models this script builds, so the
+committed pictures contain nothing under another licence) into a throw-away
+ANIME_DESKTOP_HOME, drives the window like a user (open photos, compare, a batch with a
+bad file) and saves docs/screenshots/*.png. Photos: Kodak24 (released for any use).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "docs" / "screenshots"
+
+
+def pump(app, seconds: float, until=None) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        if until and until():
+            return
+        time.sleep(0.02)
+
+
+def colour_grades(folder: Path) -> list[Path]:
+    """Three tiny colour-grade models of our own (sepia, cool, warm), with metadata."""
+    import numpy as np
+
+    from tests.onnx_models import colour_model
+
+    grades = {
+        "Sepia": [[0.39, 0.77, 0.19], [0.35, 0.69, 0.17], [0.27, 0.53, 0.13]],
+        "Cool": [[0.8, 0.1, 0.0], [0.05, 0.9, 0.1], [0.0, 0.15, 1.0]],
+        "Warm": [[1.0, 0.1, 0.0], [0.05, 0.85, 0.05], [0.0, 0.05, 0.7]],
+    }
+    # The models work in [-1, 1]; a grade y = M x in [0, 1] becomes y = M x + (M 1 - 1) there.
+    return [colour_model(folder / f"{name.lower()}.onnx", style=name, matrix=np.array(m),
+                         bias=np.array(m).sum(axis=1) - 1) for name, m in grades.items()]
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="ad-shots-"))
+    os.environ["ANIME_DESKTOP_HOME"] = str(home)
+    sys.path.insert(0, str(REPO))
+    from PySide6.QtWidgets import QApplication
+
+    from anime_desktop.core import model_store
+    from anime_desktop.gui.main_window import MainWindow
+
+    models = [Path(m) for m in sys.argv[1:]] or colour_grades(home)
+    for model in models:
+        model_store.install(model, model_store.sanitize_name(model.stem))
+    kodak = REPO.parent / "shared" / "datasets" / "kodak24"
+    photos = [kodak / f"kodim{n:02d}.png" for n in (23, 3, 7)]
+    app = QApplication([])
+    window = MainWindow()
+    window.resize(1280, 820)
+    window.show()
+    pump(app, 10, lambda: window.model_box.count() == len(models))
+    OUT.mkdir(parents=True, exist_ok=True)
+    window.tabs.setCurrentWidget(window.stylize)
+    window.stylize.add_paths(photos)
+    pump(app, 60, lambda: len(window.stylize.results) == len(photos))
+    pump(app, 1)
+    window.grab().save(str(OUT / "stylize.png"))
+    window.start_compare()
+    pump(app, 90, lambda: len(window.compare.tiles) == window.compare.models.count())
+    window.compare.split.split = 0.5
+    pump(app, 1)
+    window.grab().save(str(OUT / "compare.png"))
+    batch_in = home / "batch-in"
+    batch_in.mkdir()
+    for p in sorted(kodak.glob("*.png"))[:6]:
+        shutil.copy(p, batch_in / p.name)
+    (batch_in / "broken.jpg").write_bytes(b"not really a jpeg")
+    window.tabs.setCurrentWidget(window.batch)
+    window.batch.in_dir.setText(str(batch_in))
+    window.batch.out_dir.setText(str(home / "batch-out"))
+    window.batch.max_side.setValue(512)
+    window.batch.start()
+    pump(app, 120, lambda: window.batch.job is None)
+    pump(app, 1)
+    window.grab().save(str(OUT / "batch.png"))
+    window.tabs.setCurrentWidget(window.models)
+    pump(app, 2)
+    window.grab().save(str(OUT / "models.png"))
+    window.apply_theme("light")
+    window.tabs.setCurrentWidget(window.stylize)
+    pump(app, 1)
+    window.grab().save(str(OUT / "stylize-light.png"))
+    window.apply_theme("dark")
+    window.close()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
