@@ -14,7 +14,9 @@ import logging
 import math
 import os
 import random
+import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +88,7 @@ def train(plan: RunPlan) -> Path:
             _check_finite(values, step)
             done = step + 1
             if writer:
+                writer.bar(done, values)
                 if done % config.log_every == 0 or done == plan.steps:
                     now = time.perf_counter()
                     writer.log(done, values, config.log_every / max(now - last, 1e-9))
@@ -155,6 +158,21 @@ class _RunWriter:
         if new:
             self.csv.writeheader()
         self.tb = _tensorboard(plan.out)
+        self.tty = sys.stderr.isatty()
+        self.times: deque[float] = deque(maxlen=50)
+
+    def bar(self, step: int, values: dict) -> None:
+        """A one-line progress bar with it/s and losses, redrawn in place on a terminal."""
+        if not self.tty:
+            return
+        now = time.perf_counter()
+        self.times.append(now)
+        rate = (len(self.times) - 1) / (now - self.times[0]) if len(self.times) > 1 else 0.0
+        filled = int(24 * step / max(self.plan.steps, 1))
+        losses = " ".join(f"{k} {v:.3g}" for k, v in values.items())
+        bar = "#" * filled + "." * (24 - filled)
+        sys.stderr.write(f"\r[{bar}] {step}/{self.plan.steps} {rate:.2f} it/s {losses}\033[K")
+        sys.stderr.flush()
 
     def log(self, step: int, values: dict, rate: float) -> None:
         self.csv.writerow({"step": step, "time": round(time.time(), 3), "it_per_s": round(rate, 3), **values})
@@ -163,6 +181,8 @@ class _RunWriter:
             for key, value in values.items():
                 self.tb.add_scalar(f"loss/{key}", value, step)
         text = " ".join(f"{k} {v:.4g}" for k, v in values.items())
+        if self.tty:
+            sys.stderr.write("\n")
         log.info("step %d/%d | %.2f it/s | %s", step, self.plan.steps, rate, text)
 
     def grid(self, step: int, images: torch.Tensor) -> None:

@@ -51,11 +51,11 @@ class EngineThread(QThread):
     finished_job = Signal(int)
     progressed = Signal(int, float, str)
 
-    def __init__(self, provider: str = "auto", parent=None) -> None:
+    def __init__(self, provider: str = "auto", parent=None, spinning: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("engine")
-        self.provider = provider
-        self.models = ModelCache(capacity=4, config=SessionConfig(provider=provider, spinning=False))
+        self.provider, self.spinning = provider, spinning
+        self.models = ModelCache(capacity=4, config=SessionConfig(provider=provider, spinning=spinning))
         self._cond = threading.Condition()
         self._live: dict[str, tuple[int, Callable[[EngineContext], object]]] = {}
         self._jobs: deque[_Job] = deque()
@@ -75,8 +75,8 @@ class EngineThread(QThread):
     def call(self, fn: Callable[[EngineContext], object]) -> int:
         """Queue a one-step job running `fn(ctx)`."""
         def one_step(ctx):
+            yield from ()  # a generator that yields nothing: its first step is its return value
             return fn(ctx)
-            yield  # noqa: unreachable - makes this a generator function
 
         return self.submit(one_step)
 
@@ -101,7 +101,7 @@ class EngineThread(QThread):
     def set_provider(self, provider: str) -> None:
         with self._cond:
             self.provider = provider
-            self.models = ModelCache(capacity=4, config=SessionConfig(provider=provider, spinning=False))
+            self.models = ModelCache(capacity=4, config=SessionConfig(provider=provider, spinning=self.spinning))
 
     def stop(self) -> None:
         with self._cond:
