@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         for action in (self.open_action, self.save_action, self.save_all_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
-        file_menu.addAction(QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
+        file_menu.addAction(QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.quit))
         view_menu = self.menuBar().addMenu("&View")
         for i, name in enumerate(("Stylize", "Compare", "Batch", "Models")):
             view_menu.addAction(QAction(name, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"),
@@ -206,6 +206,10 @@ class MainWindow(QMainWindow):
             options = pipeline.OutputOptions(fmt=self.settings.output_format)
             self.engine.submit(tasks.save_results(results, Path(folder), None, options))
             self.status(f"Saving {len(results)} image(s) to {folder} (existing files are kept)")
+
+    def quit(self) -> None:
+        """Close the window. A slot, not `close` itself: slots returning bool crash PySide 6.12 at exit."""
+        self.close()
 
     def start_compare(self) -> None:
         self.tabs.setCurrentWidget(self.compare)

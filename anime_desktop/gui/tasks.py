@@ -66,6 +66,12 @@ def stylize_file(path: Path, model: str, options: pipeline.StylizeOptions, tile_
     return job
 
 
+def restyle(path: Path, image: imageio.DecodedImage, model: str, options: pipeline.StylizeOptions,
+            tile_mp: float):
+    """A live item: the picture already decoded, through the newly chosen model."""
+    return lambda ctx: stylize_pixels(ctx, path, image, model, options, tile_mp)
+
+
 def stylize_pixels(ctx, path: Path, image: imageio.DecodedImage, model: str,
                    options: pipeline.StylizeOptions, tile_mp: float) -> Stylized:
     runner, loaded = _runner(ctx, model, tile_mp)

@@ -158,3 +158,20 @@ def test_window_stays_responsive_while_a_large_image_is_stylized(qtbot, make_win
     timer.stop()
     assert len(gaps) > 20
     assert max(gaps) < 0.25, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
+
+
+def test_pytorch_weights_import_through_the_exporter_subprocess(qtbot, make_window, installed, tmp_path):
+    torch = __import__("pytest").importorskip("torch", reason="needs the train extra")
+    import json
+
+    from tests.conftest import SHARED
+
+    spec = json.loads(need_shared(SHARED / "reference-models" / "animegan2-pytorch_generator_state_dict.json")
+                      .read_text())["tensors"]
+    pt = tmp_path / "paprika.pt"
+    torch.save({k: torch.randn(shape) * 0.05 for k, shape in spec.items()}, pt)
+    window = make_window(len(installed))
+    window.models.import_file(pt)
+    qtbot.waitUntil(lambda: window.model_box.count() == len(installed) + 1, timeout=120_000)
+    assert "paprika-fp32" in model_store.installed()
+    assert "paprika-fp32" in [window.model_box.itemText(i) for i in range(window.model_box.count())]

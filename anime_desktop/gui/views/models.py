@@ -3,9 +3,11 @@ a test run; a third-party file's convention confirmed by the user); remove; prov
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QProcess, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -96,6 +98,7 @@ class ModelsView(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         self.confirm_convention = self._ask_convention
+        self.processes: list[QProcess] = []
 
     def refresh(self) -> None:
         self.jobs[self.window.engine.call(tasks.list_models)] = ("list", None)
@@ -112,13 +115,52 @@ class ModelsView(QWidget):
         self.table.setVisible(bool(rows))
 
     def ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()), "ONNX models (*.onnx)")
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()),
+                                              "Models (*.onnx *.pt *.pth);;ONNX models (*.onnx)")
         if path:
             self.import_file(Path(path))
 
     def import_file(self, path: Path, name: str | None = None) -> None:
+        if path.suffix.lower() in (".pt", ".pth"):
+            self.import_pytorch(path)
+            return
         self.status.emit(f"Checking {path.name} with a test run…")
         self.jobs[self.window.engine.call(tasks.inspect_model(path))] = ("inspect", (path, name))
+
+    def import_pytorch(self, path: Path) -> None:
+        """PyTorch weights go through `anime-export import` in a subprocess: the app itself never
+        imports torch, and the exporter's output is shown line by line as it arrives."""
+        if importlib.util.find_spec("torch") is None:
+            self.window.notify("Importing PyTorch weights needs the trainer's packages: "
+                               "pip install 'anime-desktop[train]'")
+            return
+        process = QProcess(self)
+        process.setProgram(sys.executable)
+        process.setArguments(["-m", "export", "import", str(path)])
+        process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
+        lines: list[str] = []
+        process.readyReadStandardOutput.connect(lambda: self._subprocess_output(process, lines))
+        process.finished.connect(lambda code, _status: self._subprocess_done(path, code, lines))
+        self.processes.append(process)
+        self.status.emit(f"Converting {path.name} with anime-export…")
+        process.start()
+
+    def _subprocess_output(self, process: QProcess, lines: list[str]) -> None:
+        text = bytes(process.readAllStandardOutput()).decode(errors="replace")
+        for line in text.splitlines():
+            if line.strip():
+                lines.append(line.strip())
+                self.status.emit(line.strip()[:200])
+
+    def _subprocess_done(self, path: Path, code: int, lines: list[str]) -> None:
+        self.processes = [p for p in self.processes if p.state() != QProcess.ProcessState.NotRunning]
+        if code == 0:
+            self.status.emit(lines[-1] if lines else f"Imported {path.name}")
+            self.refresh()
+            self.changed.emit()
+        else:
+            self.window.notify(next((ln for ln in reversed(lines) if ln.startswith("error")),
+                                    f"{path.name}: the import failed (exit code {code})"))
 
     def remove_selected(self) -> None:
         row = self.table.currentRow()

@@ -101,19 +101,29 @@ class StylizeView(QWidget):
         self.status.emit(f"Stylizing {len(files)} image(s) with {model}…")
 
     def restyle_all(self) -> None:
-        """The model changed: stylize the loaded pictures again (newest model wins)."""
-        paths = list(self.results)
-        self.results.clear()
-        self.thumbs.clear()
-        if paths:
-            self.add_paths(paths)
+        """The model changed: restyle the open pictures as live items, one slot per picture,
+        so switching models quickly replaces work not yet started instead of queueing it."""
+        model = self.window.current_model()
+        if model is None:
+            return
+        for path, result in self.results.items():
+            job = self.window.engine.set_live(f"restyle:{path}", tasks.restyle(
+                path, result.image, model, self.window.stylize_options(), self.window.settings.tile_mp))
+            self.pending[job] = path
+        if self.results:
+            self.status.emit(f"Restyling {len(self.results)} image(s) with {model}…")
 
     # --- engine replies -----------------------------------------------------------------
     def on_returned(self, job_id: int, value) -> None:
         path = self.pending.pop(job_id, None)
         if path is None or not isinstance(value, tasks.Stylized):
             return
+        replacing = path in self.results
         self.results[path] = value
+        if replacing:
+            self._update_thumb(path, value)
+            self.result_ready.emit(value)
+            return
         item = QListWidgetItem(QIcon(to_pixmap(value.output).scaled(
             THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)),
             path.name)
@@ -125,6 +135,16 @@ class StylizeView(QWidget):
             b.setEnabled(True)
         self.status.emit(f"{path.name}: {value.model} on {value.provider}, {value.ms:.0f} ms")
         self.result_ready.emit(value)
+
+    def _update_thumb(self, path: Path, value: tasks.Stylized) -> None:
+        for i in range(self.thumbs.count()):
+            item = self.thumbs.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == str(path):
+                item.setIcon(QIcon(to_pixmap(value.output).scaled(
+                    THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)))
+        if self.current_result() is value:
+            self._show_current(self.thumbs.currentItem())
+        self.status.emit(f"{path.name}: {value.model} on {value.provider}, {value.ms:.0f} ms")
 
     def on_failed(self, job_id: int) -> None:
         self.pending.pop(job_id, None)
