@@ -137,10 +137,15 @@ def save_image(path: str | Path, rgb: np.ndarray, *, alpha: np.ndarray | None = 
     pil_format = output_format(path, fmt)
     image = _compose(rgb, alpha, pil_format)
     params = _save_params(pil_format, quality, png_level, exif, icc)
+    return _atomic_write(path, lambda fh: image.save(fh, format=pil_format, **params), overwrite)
+
+
+def _atomic_write(path: Path, write, overwrite: bool) -> Path:
+    """Write through `write(file)` into a temporary file beside `path`, then move it into place."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         with open(tmp, "wb") as fh:
-            image.save(fh, format=pil_format, **params)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         _commit(tmp, path, overwrite)
@@ -212,16 +217,5 @@ def save_animation(path: str | Path, frames: list[np.ndarray], duration_ms: int 
     """An animated GIF, written atomically like every other output."""
     path = Path(path)
     images = [Image.fromarray(np.ascontiguousarray(f, dtype=np.uint8), "RGB") for f in frames]
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        with open(tmp, "wb") as fh:
-            images[0].save(fh, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms,
-                           loop=0, optimize=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _commit(tmp, path, overwrite)
-    except OSError as exc:
-        raise ImageWriteError(path, write_reason(exc), "write") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return _atomic_write(path, lambda fh: images[0].save(fh, format="GIF", save_all=True, append_images=images[1:],
+                                                         duration=duration_ms, loop=0, optimize=False), overwrite)

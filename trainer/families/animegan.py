@@ -13,13 +13,12 @@ import torch
 from .. import losses
 from ..config import AnimeGANConfig, AnimeGANv3Config
 from ..content_net import ContentNet
-from ..data import UnpairedData
 from ..networks.animegan import AnimeGANv2Generator, PatchDiscriminator, animeganv3_generator
 from ..networks.common import init_weights
-from .base import Family
+from .base import UnpairedFamily
 
 
-class AnimeGAN(Family):
+class AnimeGAN(UnpairedFamily):
     name = "animegan"
     config_class = AnimeGANConfig
     loss_names = ("g_init", "g_adv", "content", "style", "colour", "tv", "d_total")
@@ -36,12 +35,6 @@ class AnimeGAN(Family):
         self.content_net = ContentNet(self.content_weights, self.random_content_net).to(self.device)
         self.optimizers = {"G": self.adam(g, self.config.lr_g), "D": self.adam(d, self.config.lr_d),
                            "G_init": self.adam(g, self.config.lr_init)}
-
-    def make_data(self, root):
-        return UnpairedData(root, self.config.image_size)
-
-    def next_batch(self, data, rng):
-        return data.batch(self.config.batch_size, rng, smooth_fn=losses.edge_promote)
 
     def optimize_parameters(self, step: int) -> dict[str, float]:
         c, b = self.config, self.batch

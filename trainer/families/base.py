@@ -13,6 +13,9 @@ from contextlib import nullcontext
 import torch
 from torch import nn
 
+from ..data import UnpairedData
+from ..losses import edge_promote
+
 
 class Family(ABC):
     name = ""
@@ -109,3 +112,13 @@ class Family(ABC):
             self.optimizers[k].load_state_dict(sd)
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
+
+
+class UnpairedFamily(Family):
+    """Families trained on photos + style images, with edge-smoothed style images as extra fakes."""
+
+    def make_data(self, root):
+        return UnpairedData(root, self.config.image_size)
+
+    def next_batch(self, data, rng):
+        return data.batch(self.config.batch_size, rng, smooth_fn=edge_promote)

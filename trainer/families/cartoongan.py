@@ -12,13 +12,12 @@ import torch
 from .. import losses
 from ..config import CartoonGANConfig
 from ..content_net import ContentNet
-from ..data import UnpairedData
 from ..networks.cartoongan import CartoonGANDiscriminator, CartoonGANGenerator
 from ..networks.common import init_weights
-from .base import Family
+from .base import UnpairedFamily
 
 
-class CartoonGAN(Family):
+class CartoonGAN(UnpairedFamily):
     name = "cartoongan"
     config_class = CartoonGANConfig
     loss_names = ("g_init", "g_adv", "content", "d_total")
@@ -34,12 +33,6 @@ class CartoonGAN(Family):
         self.nets = {"G": g, "D": d.to(self.device)}
         self.content_net = ContentNet(self.content_weights, self.random_content_net).to(self.device)
         self.optimizers = {"G": self.adam(g, self.config.lr_g), "D": self.adam(self.nets["D"], self.config.lr_d)}
-
-    def make_data(self, root):
-        return UnpairedData(root, self.config.image_size)
-
-    def next_batch(self, data, rng):
-        return data.batch(self.config.batch_size, rng, smooth_fn=losses.edge_promote)
 
     def optimize_parameters(self, step: int) -> dict[str, float]:
         c, b = self.config, self.batch

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ...core import pipeline
 from .. import tasks
+from ..widgets.check_list import CheckList
 
 
 class BatchView(QWidget):
@@ -42,7 +41,7 @@ class BatchView(QWidget):
         self.in_dir.setPlaceholderText("folder of photos")
         self.out_dir.setPlaceholderText("where results go (never the input folder)")
         self.recursive = QCheckBox("Include subfolders")
-        self.models = QListWidget()
+        self.models = CheckList()
         self.models.setMaximumHeight(110)
         self.format = QComboBox()
         self.format.addItems(["png", "jpg", "webp"])
@@ -99,16 +98,10 @@ class BatchView(QWidget):
             edit.setText(folder)
 
     def set_models(self, names: list[str], checked: list[str]) -> None:
-        self.models.clear()
-        for name in names:
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
-            self.models.addItem(item)
+        self.models.set_items(names, checked)
 
     def checked_models(self) -> list[str]:
-        return [self.models.item(i).text() for i in range(self.models.count())
-                if self.models.item(i).checkState() == Qt.CheckState.Checked]
+        return self.models.checked()
 
     def start(self) -> None:
         in_dir, out_dir = Path(self.in_dir.text().strip()), Path(self.out_dir.text().strip())

@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (
 from ...core import latent
 from .. import tasks
 from ..convert import to_pixmap
+from ..widgets.check_list import CheckList
 from ..widgets.split_view import SplitView
 
 TILE = 220
@@ -58,7 +57,7 @@ class CompareView(QWidget):
         self.source: tasks.Stylized | None = None
         self.tiles: list[Tile] = []
         self.job: int | None = None
-        self.models = QListWidget()
+        self.models = CheckList()
         self.models.setMaximumWidth(220)
         self.run_button = QPushButton("Compare")
         self.run_button.clicked.connect(self.run)
@@ -93,16 +92,10 @@ class CompareView(QWidget):
         layout.addWidget(split, 1)
 
     def set_models(self, names: list[str], checked: list[str]) -> None:
-        self.models.clear()
-        for name in names:
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
-            self.models.addItem(item)
+        self.models.set_items(names, checked)
 
     def checked_models(self) -> list[str]:
-        return [self.models.item(i).text() for i in range(self.models.count())
-                if self.models.item(i).checkState() == Qt.CheckState.Checked]
+        return self.models.checked()
 
     def set_source(self, result: tasks.Stylized) -> None:
         self.source = result
