@@ -13,12 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import batch, imageio, model_store, modelfile, pipeline
+from ..core import batch, imageio, model_store, modelfile, pipeline, prepost
 from ..core.errors import AnimeDesktopError
 from ..engine.importer import import_model, trial_run
 from ..engine.loader import load_model
 from ..engine.runners import StylizeRunner
 from ..engine.session import SessionConfig
+
+THUMB_SIDE, TILE_SIDE = 96, 220
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Stylized:
     precision: str
     provider: str
     ms: float
+    thumb: np.ndarray | None = None  # small copies made here, so the GUI thread converts
+    tile: np.ndarray | None = None   # only what it shows at full size
 
 
 @dataclass
@@ -78,7 +82,8 @@ def stylize_pixels(ctx, path: Path, image: imageio.DecodedImage, model: str,
     start = time.perf_counter()
     out = pipeline.stylize_pixels(image, lambda rgb, p: runner.run(rgb, p), options, ctx.progress)
     ms = (time.perf_counter() - start) * 1000
-    return Stylized(path, image, out, loaded.info.name, loaded.info.precision, loaded.provider, ms)
+    return Stylized(path, image, out, loaded.info.name, loaded.info.precision, loaded.provider, ms,
+                    thumb=prepost.fit_max_side(out, THUMB_SIDE), tile=prepost.fit_max_side(out, TILE_SIDE))
 
 
 def save_results(results: list[Stylized], folder: Path | None, target: Path | None,

@@ -25,7 +25,7 @@ from ..convert import to_pixmap
 from ..widgets.check_list import CheckList
 from ..widgets.split_view import SplitView
 
-TILE = 220
+TILE = tasks.TILE_SIDE
 
 
 class Tile(QLabel):
@@ -34,8 +34,7 @@ class Tile(QLabel):
     def __init__(self, result: tasks.Stylized) -> None:
         super().__init__()
         self.result = result
-        self.setPixmap(to_pixmap(result.output).scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio,
-                                                       Qt.TransformationMode.SmoothTransformation))
+        self.setPixmap(to_pixmap(result.tile))
         self.setToolTip(self.caption())
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCursor(Qt.CursorShape.PointingHandCursor)

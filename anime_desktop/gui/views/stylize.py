@@ -22,7 +22,7 @@ from .. import tasks
 from ..convert import to_pixmap, to_qimage
 from ..widgets.image_view import ImageView
 
-THUMB = 96
+THUMB = tasks.THUMB_SIDE
 
 
 def image_files(paths: list[Path]) -> list[Path]:
@@ -124,9 +124,7 @@ class StylizeView(QWidget):
             self._update_thumb(path, value)
             self.result_ready.emit(value)
             return
-        item = QListWidgetItem(QIcon(to_pixmap(value.output).scaled(
-            THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)),
-            path.name)
+        item = QListWidgetItem(QIcon(to_pixmap(value.thumb)), path.name)
         item.setData(Qt.ItemDataRole.UserRole, str(path))
         item.setToolTip(f"{path}\n{value.model} ({value.precision}, {value.provider}) {value.ms:.0f} ms")
         self.thumbs.addItem(item)
@@ -140,8 +138,7 @@ class StylizeView(QWidget):
         for i in range(self.thumbs.count()):
             item = self.thumbs.item(i)
             if item.data(Qt.ItemDataRole.UserRole) == str(path):
-                item.setIcon(QIcon(to_pixmap(value.output).scaled(
-                    THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)))
+                item.setIcon(QIcon(to_pixmap(value.thumb)))
         if self.current_result() is value:
             self._show_current(self.thumbs.currentItem())
         self.status.emit(f"{path.name}: {value.model} on {value.provider}, {value.ms:.0f} ms")
