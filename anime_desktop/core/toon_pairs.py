@@ -1,0 +1,68 @@
+"""Photo -> toon training pairs for the trainer's paired mode (the shipped default's data).
+
+The trainer may not import the app (ARCHITECTURE.md), so the teacher's output is written to
+disk as an ordinary A/ + B/ paired data set. Scale and colour augmentation happen here, before
+rendering, because the toon look is defined in pixels and in absolute brightness levels:
+jittering a rendered pair afterwards would teach the student a look the teacher never makes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import imageio, toon
+from .errors import AnimeDesktopError
+
+
+@dataclass(frozen=True)
+class PairPlan:
+    scales: tuple[float, ...] = (1.0, 0.75, 0.5)
+    jitters: int = 2  # colour-jittered copies per scale, besides the untouched one
+    seed: int = 0
+    exclude: frozenset[str] = frozenset()  # file stems never rendered (held-out evaluation images)
+
+
+def jitter_colours(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random brightness, contrast, saturation and hue, in ranges a camera or grade would give."""
+    x = rgb.astype(np.float32) / 255.0
+    x = (x - 0.5) * rng.uniform(0.8, 1.2) + 0.5 + rng.uniform(-0.1, 0.1)
+    hsv = cv2.cvtColor(np.clip(x, 0, 1), cv2.COLOR_RGB2HSV)
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-12, 12)) % 360.0
+    hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(0.7, 1.3), 0, 1)
+    return np.clip(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def variants(rgb: np.ndarray, plan: PairPlan, rng: np.random.Generator) -> Iterator[tuple[str, np.ndarray]]:
+    for scale in plan.scales:
+        h, w = rgb.shape[:2]
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        scaled = rgb if scale == 1.0 else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        tag = f"s{round(scale * 100):03d}"
+        yield f"{tag}-j0", scaled
+        for j in range(1, plan.jitters + 1):
+            yield f"{tag}-j{j}", jitter_colours(scaled, rng)
+
+
+def render_pairs(sources: list[Path], out_dir: Path, plan: PairPlan = PairPlan()) -> Iterator[Path | str]:
+    """Write `out_dir/A/<stem>-<variant>.png` (photo) and `out_dir/B/...` (toon); yields each
+    written photo path, or a one-line reason for a source that could not be read."""
+    (out_dir / "A").mkdir(parents=True, exist_ok=True)
+    (out_dir / "B").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(plan.seed)
+    for src in sources:
+        if src.stem in plan.exclude:
+            continue
+        try:
+            photo = imageio.load_image(src).rgb
+        except AnimeDesktopError as exc:
+            yield f"skipped {src}: {exc}"
+            continue
+        for tag, rgb in variants(photo, plan, rng):
+            name = f"{src.stem}-{tag}.png"
+            imageio.save_image(out_dir / "B" / name, toon.render(rgb), overwrite=True)
+            yield imageio.save_image(out_dir / "A" / name, rgb, overwrite=True)
