@@ -1,9 +1,11 @@
 """`anime-train`: train a family, or evaluate generated images.
 
-  anime-train {animegan,animeganv3,cartoongan,pix2pix,dcgan} --data DIR --out RUN_DIR
+  anime-train {animegan,animeganv3,cartoongan,pix2pix,dcgan,paired} --data DIR --out RUN_DIR
               [--config FILE] [--steps N] [--resume [PATH]] [--dry-run] [--key=value ...]
   anime-train eval --real DIR --fake DIR [--metrics swd,fid,kid,lpips,is]
   anime-train eval --checkpoint RUN --data DIR [--metrics ...]
+  anime-train render-faces OUT_DIR [--count N] [--seed S]      procedural anime faces (ours to ship)
+  anime-train prepare-faces IN_DIR OUT_DIR [--size 64] [--cascade FILE]   face crops for DCGAN data
 
 `--steps` is the total to reach, so a resumed run continues to it. Exit codes: 0 done,
 1 failed, 2 usage error (bad arguments, config keys or data folders), 130 interrupted
@@ -24,7 +26,7 @@ from .data import DataError
 from .loop import Diverged
 
 DEFAULT_STEPS = 10_000
-FAMILY_NAMES = ("animegan", "animeganv3", "cartoongan", "pix2pix", "dcgan")
+FAMILY_NAMES = ("animegan", "animeganv3", "cartoongan", "pix2pix", "dcgan", "paired")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--content-weights", type=Path, help="VGG19 weights file for content/style losses")
         p.add_argument("--random-content-net", action="store_true",
                        help="run with a randomly initialised VGG19 (tests and experiments only)")
+    p = sub.add_parser("render-faces", help="draw procedural anime faces into OUT_DIR/faces.npz (ours to ship)")
+    p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    p.add_argument("--count", type=int, default=20_000, help="number of faces (default 20000)")
+    p.add_argument("--seed", type=int, default=0, help="face i is drawn from (seed, i): same seed, same faces")
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--png", type=int, default=0, metavar="N", help="also write the first N faces as PNG files")
+    p = sub.add_parser("prepare-faces", help="crop faces from pictures for DCGAN training")
+    p.add_argument("in_dir", type=Path, metavar="IN_DIR")
+    p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    p.add_argument("--size", type=int, default=64, help="output side in pixels (default 64)")
+    p.add_argument("--margin", type=float, default=0.25, help="extra border around each face, as a fraction")
+    p.add_argument("--cascade", type=Path, help="OpenCV cascade XML (for drawings, e.g. lbpcascade_animeface.xml)")
+    p.add_argument("--min-face", type=int, default=24, help="smallest face to keep, in pixels")
     p = sub.add_parser("eval", help="SWD / FID / KID / LPIPS / IS of generated vs real images")
     p.add_argument("--real", type=Path)
     p.add_argument("--fake", type=Path)
@@ -59,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     ns, extra = parser.parse_known_args(argv)
     try:
+        if ns.command in ("render-faces", "prepare-faces"):
+            if extra:
+                parser.error(f"unrecognised arguments: {' '.join(extra)}")
+            return _render_faces(ns) if ns.command == "render-faces" else _prepare_faces(ns)
         if ns.command == "eval":
             if extra:
                 parser.error(f"unrecognised arguments: {' '.join(extra)}")
@@ -99,6 +118,34 @@ def _train(ns, extra: list[str], parser) -> int:
     final = train(plan)
     print(f"done: {final}")
     return 0
+
+
+def _render_faces(ns) -> int:
+    import numpy as np
+    from PIL import Image
+
+    from .procedural_faces import render_set
+
+    if ns.count < 1 or ns.size < 16:
+        raise ConfigError("--count must be at least 1 and --size at least 16")
+    ns.out_dir.mkdir(parents=True, exist_ok=True)
+    faces = render_set(ns.count, ns.seed, ns.size)
+    np.savez(ns.out_dir / "faces.npz", images=faces)
+    for i in range(min(ns.png, ns.count)):
+        Image.fromarray(faces[i]).save(ns.out_dir / f"face-{i:05d}.png")
+    print(f"wrote {ns.count} faces ({ns.size}x{ns.size}, seed {ns.seed}) to {ns.out_dir / 'faces.npz'}")
+    return 0
+
+
+def _prepare_faces(ns) -> int:
+    from .face_crops import prepare_faces
+
+    if ns.out_dir.resolve() == ns.in_dir.resolve():
+        raise ConfigError("OUT_DIR must differ from IN_DIR")
+    r = prepare_faces(ns.in_dir, ns.out_dir, ns.size, ns.margin, ns.cascade, ns.min_face)
+    print(f"{r.faces} face(s) from {r.images} picture(s) into {ns.out_dir}; {r.without_face} without a face, "
+          f"{r.unreadable} unreadable (skipped)")
+    return 0 if r.faces else 1
 
 
 def _eval(ns) -> int:

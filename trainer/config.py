@@ -92,6 +92,31 @@ class Pix2PixConfig(TrainConfig):
 
 
 @dataclass
+class PairedConfig(TrainConfig):
+    """A slim pixel-shuffle generator on paired data (the shipped default's family).
+
+    Losses need no pretrained network (none exist on these machines): L1, MS-SSIM and a
+    gradient loss, plus an optional PatchGAN term. Crops are taken at the images' own scale,
+    because the teacher's look is defined in pixels; the learning rate follows a cosine from
+    `lr_g` to zero over `decay_steps` (0: constant).
+    """
+
+    image_size: int = 192
+    batch_size: int = 8
+    lr_g: float = 2e-3
+    beta1: float = 0.9
+    decay_steps: int = 0
+    weight_l1: float = 1.0
+    weight_msssim: float = 0.5
+    weight_gradient: float = 1.0
+    weight_adv: float = 0.0
+    channels: int = 64
+    half_channels: int = 32
+    blocks: int = 4
+    ndf: int = 32
+
+
+@dataclass
 class DCGANConfig(TrainConfig):
     """DCGAN (Radford et al. 2016): batch 128, Adam 2e-4 (0.5, 0.999), latent 100."""
 

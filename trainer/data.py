@@ -224,3 +224,46 @@ class FaceData:
         if self.labels is not None:
             out["label"] = torch.from_numpy(self.labels[ids])
         return out
+
+
+class PairedCrops(PairedData):
+    """Pairs cropped at their own scale, with flips and quarter turns applied to both halves.
+
+    Unlike Pix2Pix's resize-then-crop, nothing is resampled: a target rendered by a pixel-scale
+    process (the toon teacher) only stays a function of its source if both keep their pixels.
+    Scale and colour augmentation therefore happen before the pairs are rendered.
+    """
+
+    def batch(self, size: int, rng: torch.Generator | None) -> dict[str, torch.Tensor]:
+        ids = draw(len(self), size, rng) if rng is not None else list(range(min(size, len(self))))
+        sources, targets = [], []
+        for i in ids:
+            a, b = self.pair(i)
+            if a.shape != b.shape:
+                raise DataError(f"{self.folder}: pair {i} has a source of {a.shape[1]}x{a.shape[0]} and a target "
+                                f"of {b.shape[1]}x{b.shape[0]}; paired crops need equal sizes")
+            a, b = self._crop(a, b, rng)
+            sources.append(a)
+            targets.append(b)
+        return {"source": to_tensor(sources), "target": to_tensor(targets)}
+
+    def _crop(self, a: np.ndarray, b: np.ndarray, rng: torch.Generator | None):
+        size = self.image_size
+        h, w = a.shape[:2]
+        if min(h, w) < size:  # too small to crop: scale both up (rare; only for tiny data sets)
+            a, b = fit(a, size, None), fit(b, size, None)
+            h, w = a.shape[:2]
+        if rng is None:
+            y, x, flip, turns = (h - size) // 2, (w - size) // 2, False, 0
+        else:
+            y = int(torch.randint(0, h - size + 1, (1,), generator=rng))
+            x = int(torch.randint(0, w - size + 1, (1,), generator=rng))
+            flip = bool(torch.rand(1, generator=rng) < 0.5)
+            turns = int(torch.randint(0, 4, (1,), generator=rng))
+        out = []
+        for image in (a, b):
+            crop = image[y:y + size, x:x + size]
+            if flip:
+                crop = crop[:, ::-1]
+            out.append(np.ascontiguousarray(np.rot90(crop, turns)))
+        return out

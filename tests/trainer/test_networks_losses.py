@@ -15,6 +15,7 @@ from trainer.networks.cartoongan import CartoonGANDiscriminator, CartoonGANGener
 from trainer.networks.common import count_parameters
 from trainer.networks.dcgan import DCGANDiscriminator, DCGANGenerator, UpsampleGenerator
 from trainer.networks.pix2pix import PatchGANDiscriminator, UNetGenerator
+from trainer.networks.pixelshuffle import PixelShuffleGenerator
 
 
 def test_animegan2_pytorch_weights_load_strictly():
@@ -27,7 +28,8 @@ def test_animegan2_pytorch_weights_load_strictly():
     assert torch.equal(g.state_dict()["block_c.1.layers.1.1.weight"], published["block_c.1.layers.1.1.weight"])
 
 
-@pytest.mark.parametrize("make", [AnimeGANv2Generator, animeganv3_generator, CartoonGANGenerator])
+@pytest.mark.parametrize("make", [AnimeGANv2Generator, animeganv3_generator, CartoonGANGenerator,
+                                  PixelShuffleGenerator])
 def test_image_generators_keep_any_multiple_of_4_size(make):
     out = make()(torch.randn(1, 3, 36, 52))
     assert out.shape == (1, 3, 36, 52) and out.abs().max() <= 1
@@ -98,3 +100,23 @@ def test_edge_promotion_blurs_only_around_edges():
     changed = np.argwhere((smoothed != image).any(axis=2))
     assert len(changed) > 0
     assert set(changed[:, 1]) <= set(range(26, 38))  # only columns near the edge change
+
+
+def test_pixel_shuffle_generator_is_small_and_starts_near_identity():
+    g = PixelShuffleGenerator()
+    assert count_parameters(g) < 400_000  # the live-webcam budget (CONTRACTS.md)
+    x = torch.rand(1, 3, 64, 96) * 2 - 1
+    with torch.no_grad():
+        assert (g(x) - x).abs().mean() < 0.2  # a residual on the input: training starts from the photo
+
+
+def test_gradient_and_ms_ssim_losses_are_zero_only_for_identical_images():
+    torch.manual_seed(0)
+    a = torch.rand(2, 3, 48, 48) * 2 - 1
+    shifted = torch.roll(a, 1, dims=3)
+    blurred = torch.nn.functional.avg_pool2d(a, 3, 1, 1)
+    assert losses.gradient(a, a).item() == 0 and losses.ms_ssim(a, a).item() < 1e-4
+    assert losses.gradient(blurred, a) > 0.1 and losses.ms_ssim(blurred, a) > 0.1
+    assert losses.gradient(shifted, a) > 0.1
+    big = torch.rand(1, 3, 192, 192) * 2 - 1  # five-scale MS-SSIM path
+    assert losses.ms_ssim(big, big).item() < 1e-4 and losses.ms_ssim(torch.zeros_like(big), big) > 0.3
