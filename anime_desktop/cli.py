@@ -85,10 +85,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="frames from face SEED_A to face SEED_B instead of a grid")
     p.add_argument("--frames", type=int, default=16, help="interpolation frames (default 16)")
     p.add_argument("--scale", type=int, default=1, help="enlarge each face by this factor (nearest)")
+    p.add_argument("--rank", type=int, default=1, metavar="K",
+                   help="draw K candidates per face and keep the one the model's discriminator scores best")
     p.add_argument("-o", "--output", type=Path, required=True, help="grid .png, or .gif/.png for --interpolate")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--provider", choices=PROVIDERS, default=None)
     p.set_defaults(func=cmd.faces)
+
+    p = sub.add_parser("video", help="stylize every frame of a video file, keeping its audio")
+    p.add_argument("input", type=Path, metavar="IN", help="video file (mp4, mov, mkv, avi, webm)")
+    p.add_argument("output", type=Path, metavar="OUT", help="output video (.mp4 or .mkv; H.264)")
+    p.add_argument("-m", "--model", metavar="MODEL", help="installed model name, `toon`, or path to an .onnx file")
+    p.add_argument("--size", type=int, default=0, metavar="N",
+                   help="process at this short side (e.g. 384; faster), scaled back to the input's size")
+    p.add_argument("--steady", action="store_true", help="reduce frame-to-frame flicker on still parts")
+    p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0-51, lower is better (default 18)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--provider", choices=PROVIDERS, default=None)
+    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: one per core)")
+    p.set_defaults(func=cmd.video, layout=None, channel_order=None, value_range=None, tile_mp=None)
+
+    p = sub.add_parser("toon-pairs", help="render photo -> toon training pairs (A/ + B/) for `anime-train paired`")
+    p.add_argument("in_dir", type=Path, metavar="IN_DIR", help="folder of photos")
+    p.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="writes OUT_DIR/A (photos) and OUT_DIR/B (toon)")
+    p.add_argument("--scales", default="1,0.75,0.5", help="comma-separated scales rendered per photo")
+    p.add_argument("--jitters", type=int, default=2, help="colour-jittered copies per scale (default 2)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the colour jitter (default 0)")
+    p.add_argument("--exclude", default="", metavar="STEMS",
+                   help="comma-separated file stems to leave out (held-out evaluation photos)")
+    p.set_defaults(func=cmd.toon_pairs)
 
     models = sub.add_parser("models", help="list, inspect, import or remove installed models")
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)

@@ -15,7 +15,6 @@ from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
 from .core import batch, imageio, latent, model_store, modelfile, pipeline
 from .core.errors import AnimeDesktopError
 from .core.progress import Progress
-from .core.resources import resource_path
 from .core.settings import Settings
 from .engine.importer import import_model
 from .engine.loader import LoadedModel, load_model
@@ -23,28 +22,30 @@ from .engine.runners import GeneratorRunner, StylizeRunner
 from .engine.session import SessionConfig
 
 
-def shipped_default() -> Path | None:
-    """The default model shipped in resources/models, if this build has one."""
-    folder = resource_path("models")
-    models = sorted(folder.glob("*.onnx")) if folder.is_dir() else []
-    return models[0] if models else None
+def shipped_default() -> str | None:
+    """The shipped style model the app falls back to: the first INT8 image model, else the first."""
+    images = [name for name, path in model_store.shipped().items()
+              if modelfile.read_metadata(path).get("task", "image-to-image") == "image-to-image"]
+    images.sort(key=lambda name: ("int8" not in name, name))
+    return images[0] if images else None
 
 
 def choose_model(requested: str | None) -> str:
-    """-m, else the model last chosen in Settings if installed, else the shipped default."""
+    """-m; else the model last chosen (if it still exists); else the only installed model;
+    else the shipped default: the same choice the window opens with."""
     if requested:
         return requested
     installed = model_store.installed()
     last = Settings.load().last_model
-    if last and last in installed:
+    if last and (last in installed or model_store.reserved(last)):
         return last
-    default = shipped_default()
-    if default is not None:
-        return str(default)
     if len(installed) == 1:
         return next(iter(installed))
+    default = shipped_default()
+    if default is not None:
+        return default
     known = ", ".join(installed) or "none installed"
-    raise UsageError(f"no model chosen: pass -m NAME or -m PATH.onnx (installed: {known})")
+    raise UsageError(f"no model chosen: pass -m NAME or -m PATH.onnx (installed: {known}; built-in: toon)")
 
 
 def overrides(ns) -> dict:
@@ -169,11 +170,8 @@ def faces_model(requested: str | None) -> str:
     """-m, else the only installed latent-to-image model (or the shipped one)."""
     if requested:
         return requested
-    found = [name for name, path in model_store.installed().items()
-             if modelfile.read_metadata(path).get("task") == "latent-to-image"]
-    folder = resource_path("models")
-    found += [str(p) for p in (sorted(folder.glob("*.onnx")) if folder.is_dir() else [])
-              if modelfile.read_metadata(p).get("task") == "latent-to-image"]
+    models = {**model_store.installed(), **model_store.shipped()}
+    found = [name for name, path in models.items() if modelfile.read_metadata(path).get("task") == "latent-to-image"]
     if not found:
         raise UsageError("no faces model installed: train one (anime-train dcgan), export it "
                          "(anime-export onnx RUN -o faces.onnx) and pass -m faces.onnx or import it")
@@ -200,9 +198,23 @@ def faces(ns) -> int:
         return EXIT_OK
     seed = ns.seed if ns.seed is not None else secrets.randbits(24)
     seeds = list(range(seed, seed + ns.n))
-    images = _enlarge(runner.generate(latent.latents(seeds, dim, ns.truncation)), ns.scale)
+    if ns.rank > 1:
+        from .engine.ranker import ranker_for
+
+        ranker = ranker_for(model.info.path)
+        if ranker is None:
+            raise UsageError(f"--rank needs a discriminator beside the model ({model.info.path.stem}.disc.onnx)")
+        candidates = [s * ns.rank + j for s in seeds for j in range(ns.rank)]
+        pool = runner.generate(latent.latents(candidates, dim, ns.truncation))
+        scores = ranker.scores(pool)
+        picks = [i * ns.rank + int(latent.best(scores[i * ns.rank:(i + 1) * ns.rank], 1)[0]) for i in range(ns.n)]
+        images = _enlarge(pool[picks], ns.scale)
+        seeds = [candidates[p] for p in picks]
+    else:
+        images = _enlarge(runner.generate(latent.latents(seeds, dim, ns.truncation)), ns.scale)
     imageio.save_image(ns.output, latent.grid(images), overwrite=ns.overwrite)
-    print(f"wrote {ns.output}: {ns.n} faces, seeds {seeds[0]}..{seeds[-1]} (--seed {seed}), model {model.info.name}")
+    shown = f"seeds {seeds[0]}..{seeds[-1]}" if ns.rank <= 1 else f"best of {ns.rank} per face"
+    print(f"wrote {ns.output}: {ns.n} faces, {shown} (--seed {seed}), model {model.info.name}")
     return EXIT_OK
 
 
@@ -210,21 +222,82 @@ def _enlarge(images, scale: int):
     return images if scale == 1 else images.repeat(scale, axis=1).repeat(scale, axis=2)
 
 
+def video(ns) -> int:
+    from .core import video_convert
+
+    if not 0 <= ns.crf <= 51:
+        raise UsageError("--crf must be between 0 and 51")
+    if ns.output.suffix.lower() not in (".mp4", ".mkv", ".mov"):
+        raise UsageError(f"{ns.output}: write the video as .mp4, .mkv or .mov")
+    model = open_model(choose_model(ns.model), ns)
+    runner = _runner(model, ns)
+    options = video_convert.VideoOptions(short_side=max(ns.size, 0), steady=ns.steady, crf=ns.crf,
+                                         overwrite=ns.overwrite)
+    _, _, _, total = video_convert.probe(ns.input)
+    bar = progress_bar(max(total, 1), "video")
+    started = time.perf_counter()
+    steps = video_convert.convert(ns.input, ns.output, runner.run, options)
+    try:
+        while True:
+            done = next(steps)
+            if bar:
+                bar.update(min(done, total))
+    except StopIteration as end:
+        report = end.value
+    finally:
+        if bar:
+            bar.close()
+    seconds = time.perf_counter() - started
+    print(f"wrote {report.path}: {report.frames} frames, {report.width}x{report.height} at {report.fps:.3g} fps, "
+          f"audio {report.audio} | model {model.info.name} on {model.provider}, {report.frames / seconds:.1f} frames/s")
+    return EXIT_OK
+
+
+def toon_pairs(ns) -> int:
+    from .core import toon_pairs as pairs
+
+    if not ns.in_dir.is_dir():
+        raise UsageError(f"input folder {ns.in_dir} does not exist or is not a folder")
+    if ns.out_dir.resolve() == ns.in_dir.resolve():
+        raise UsageError("OUT_DIR must differ from IN_DIR: the photos are never overwritten")
+    try:
+        scales = tuple(float(v) for v in ns.scales.split(","))
+    except ValueError:
+        raise UsageError(f"--scales wants numbers such as 1,0.75,0.5, not {ns.scales!r}") from None
+    if not scales or any(not 0.05 <= s <= 4 for s in scales) or ns.jitters < 0:
+        raise UsageError("--scales must lie between 0.05 and 4, and --jitters may not be negative")
+    exclude = frozenset(v.strip() for v in ns.exclude.split(",") if v.strip())
+    sources = batch.discover(ns.in_dir, exclude=ns.out_dir)
+    plan = pairs.PairPlan(scales=scales, jitters=ns.jitters, seed=ns.seed, exclude=exclude)
+    written = skipped = 0
+    for item in pairs.render_pairs(sources, ns.out_dir, plan):
+        if isinstance(item, str):
+            skipped += 1
+            print(item, file=sys.stderr)
+        else:
+            written += 1
+    used = len({s.stem for s in sources} - exclude)
+    print(f"wrote {written} pairs from {used - skipped} photos to {ns.out_dir} (A: photos, B: toon)"
+          + (f"; skipped {skipped} unreadable" if skipped else ""))
+    return EXIT_OK if written else EXIT_FAILED
+
+
 def models_list(ns) -> int:
-    installed = model_store.installed()
+    installed, shipped = model_store.installed(), model_store.shipped()
+    print(f"{'NAME':<24} {'FAMILY':<12} {'STYLE':<14} {'PREC':<9} {'SIZE':>8}  {'WHERE':<9} LICENSE")
+    print(f"{'toon':<24} {'classical':<12} {'toon':<14} {'-':<9} {'-':>8}  {'built-in':<9} Apache-2.0")
+    for where, models in (("built-in", shipped), ("installed", installed)):
+        for name, path in models.items():
+            try:
+                meta = modelfile.read_metadata(path)
+            except AnimeDesktopError as exc:
+                print(f"{name:<24} (unreadable: {exc.reason})")
+                continue
+            size = f"{path.stat().st_size / 1e6:.1f} MB"
+            print(f"{name:<24} {meta.get('family', '?'):<12} {meta.get('style', '-'):<14} "
+                  f"{meta.get('precision', 'fp32'):<9} {size:>8}  {where:<9} {meta.get('license', 'unknown')}")
     if not installed:
-        print("no models installed; add one with `anime-desktop models import FILE.onnx`")
-        return EXIT_OK
-    print(f"{'NAME':<24} {'FAMILY':<12} {'STYLE':<14} {'PREC':<5} {'SIZE':>8}  LICENSE")
-    for name, path in installed.items():
-        try:
-            meta = modelfile.read_metadata(path)
-        except AnimeDesktopError as exc:
-            print(f"{name:<24} (unreadable: {exc.reason})")
-            continue
-        size = f"{path.stat().st_size / 1e6:.1f} MB"
-        print(f"{name:<24} {meta.get('family', '?'):<12} {meta.get('style', '-'):<14} "
-              f"{meta.get('precision', 'fp32'):<5} {size:>8}  {meta.get('license', 'unknown')}")
+        print("(no models installed; add one with `anime-desktop models import FILE.onnx`)")
     return EXIT_OK
 
 

@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     _facts(p)
     p.set_defaults(func=_onnx)
 
+    p = sub.add_parser("discriminator", help="a DCGAN run's discriminator -> ONNX, shipped beside the generator")
+    p.add_argument("checkpoint", type=Path, metavar="CHECKPOINT")
+    p.add_argument("-o", "--output", type=Path, required=True, help="name it <generator>.disc.onnx")
+    p.add_argument("--license", default="")
+    p.set_defaults(func=_discriminator)
+
     p = sub.add_parser("fp16", help="FP16 weights, FP32 inputs/outputs")
     p.add_argument("model", type=Path, metavar="MODEL.onnx")
     p.add_argument("-o", "--output", type=Path, required=True)
@@ -49,6 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--images", type=Path, help="folder of photos (not needed for latent models)")
     p.add_argument("--max-side", type=int, default=512)
     p.set_defaults(func=_verify)
+
+    p = sub.add_parser("build-default", help="rebuild the shipped default model (toon pairs -> train -> INT8)")
+    p.add_argument("--kodak", type=Path, required=True, help="the Kodak24 folder (kodim01.png ... kodim24.png)")
+    p.add_argument("--work", type=Path, default=Path("build/default-model"), help="working folder")
+    p.add_argument("--out", type=Path, default=Path("resources/models"), help="where to ship the files")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 4500)")
+    p.add_argument("--reference", type=Path, help="an .onnx model to compare speed with (AnimeGANv3 tiny_Cute)")
+    p.set_defaults(func=_build_default)
+
+    p = sub.add_parser("build-faces", help="rebuild the shipped faces model (procedural faces -> DCGAN -> ONNX)")
+    p.add_argument("--work", type=Path, default=Path("build/faces-model"), help="working folder")
+    p.add_argument("--out", type=Path, default=Path("resources/models"), help="where to ship the files")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 3000)")
+    p.set_defaults(func=_build_faces)
 
     p = sub.add_parser("import", help="published weights (.pt/.pth, or .onnx) -> an installed app model")
     p.add_argument("path", type=Path, metavar="PATH")
@@ -72,6 +92,14 @@ def _onnx(ns) -> int:
     from .to_onnx import export_checkpoint
 
     out = export_checkpoint(ns.checkpoint, ns.output, ns.style, ns.license, ns.source_url)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def _discriminator(ns) -> int:
+    from .to_onnx import export_discriminator
+
+    out = export_discriminator(ns.checkpoint, ns.output, ns.license)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -103,6 +131,22 @@ def _verify(ns) -> int:
     rows = verify(ns.model, ns.against, ns.images, ns.max_side)
     print(table(rows, ns.model, ns.against))
     return 0
+
+
+def _build_default(ns) -> int:
+    from .build_default import DEFAULT_STEPS, build
+
+    missing = [f"kodim{i:02d}.png" for i in range(1, 25) if not (ns.kodak / f"kodim{i:02d}.png").is_file()]
+    if missing:
+        raise ValueError(f"{ns.kodak} lacks {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}: "
+                         "build-default needs the whole Kodak24 set")
+    return build(ns.kodak, ns.work, ns.out, ns.steps or DEFAULT_STEPS, ns.reference)
+
+
+def _build_faces(ns) -> int:
+    from .build_faces import DEFAULT_STEPS, build
+
+    return build(ns.work, ns.out, ns.steps if ns.steps is not None else DEFAULT_STEPS)
 
 
 def _import(ns) -> int:

@@ -9,6 +9,8 @@ static QDQ (onnxruntime.quantization) with per-channel weights, calibrated on re
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import tempfile
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import onnx
 
 from anime_desktop.core import imageio, modelfile, prepost
 from anime_desktop.core.types import IOConvention
+
+log = logging.getLogger(__name__)
 
 FP16_KEEP = ["InstanceNormalization", "GroupNormalization", "LayerNormalization", "BatchNormalization",
              "ReduceMean", "Resize", "Pow", "Sqrt", "Div"]
@@ -62,13 +66,21 @@ def _calibration_tensors(io: IOConvention, images: list[Path], count: int) -> li
         rng = np.random.default_rng(0)
         return [rng.standard_normal((8, io.latent_dim)).astype(np.float32) for _ in range(count)]
     tensors = []
-    for path in images[:count]:
+    for path in _spread(images, count):
         rgb = imageio.load_image(path).rgb
         side = io.fixed_size or (CALIBRATION_SIDE, CALIBRATION_SIDE)
         tensors.append(prepost.to_tensor(_centre_square(rgb, side), io.with_(input_dtype="float32")))
     if not tensors:
         raise ValueError("no calibration images could be read")
     return tensors
+
+
+def _spread(images: list[Path], count: int) -> list[Path]:
+    """`count` files evenly spaced through the sorted list: a folder of augmented variants
+    (photo-s100, photo-s075, ...) must not calibrate on the first photo's copies alone."""
+    if len(images) <= count:
+        return images
+    return [images[round(i * (len(images) - 1) / max(count - 1, 1))] for i in range(count)]
 
 
 def _centre_square(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -94,7 +106,16 @@ def to_int8(src: Path, out: Path, calibration: Path | None, method: str = "minma
         stripped = onnx.load(str(src))
         del stripped.graph.value_info[:]
         onnx.save(stripped, str(bare))
-        quant_pre_process(str(bare), str(prepared), skip_symbolic_shape=False)
+        # ORT's pre-processing writes scratch files into the working directory when it fails
+        # (sym_shape_infer_temp.onnx plus external data): keep them in our temporary folder.
+        with contextlib.chdir(tmp):
+            try:
+                quant_pre_process(str(bare), str(prepared), skip_symbolic_shape=False)
+            except Exception as exc:  # noqa: BLE001 - ORT raises a bare Exception for this
+                # Symbolic inference gives up on some dynamic reshapes (pixel (un)shuffle written as
+                # Reshape/Transpose); ONNX's own shape inference is enough for the optimisation step.
+                log.info("symbolic shape inference failed (%s); using ONNX shape inference", exc)
+                quant_pre_process(str(bare), str(prepared), skip_symbolic_shape=True)
         if calibration is None and not io.latent_dim:
             quantize_dynamic(str(prepared), str(out), weight_type=QuantType.QInt8, per_channel=True,
                              reduce_range=True)

@@ -106,3 +106,49 @@ def _snapshot_file(checkpoint: Path) -> Path:
 
     file = ckpt.resolve(Path(checkpoint))
     return file.parent / "generator.pt" if file.name == "state.pt" else file
+
+
+class _Scorer(torch.nn.Module):
+    """D as a scorer of uint8-range images in [-1, 1]: one logit per image (higher: more real)."""
+
+    def __init__(self, d: torch.nn.Module) -> None:
+        super().__init__()
+        self.d = d
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.d(image).reshape(image.shape[0], 1)
+
+
+def export_discriminator(checkpoint: Path, out: Path, license: str = "", source: str = "") -> Path:
+    """A DCGAN run's discriminator -> `out`, for the gallery's quality ranking (role=discriminator).
+
+    Read from the checkpoint's full state (the generator snapshot holds G only); input N x 3 x 64
+    x 64 in [-1, 1], output N x 1 logits, batch-dynamic, in eval mode (batch norm uses its
+    running statistics, so one face's score does not depend on the others in its batch).
+    """
+    from trainer import checkpoint as ckpt
+    from trainer.config import DCGANConfig
+    from trainer.config import load as load_config
+    from trainer.networks.dcgan import DCGANDiscriminator
+
+    state = ckpt.load(Path(checkpoint))
+    if state.get("family_name") != "dcgan":
+        raise ValueError(f"{checkpoint}: only DCGAN runs have a discriminator the gallery can use")
+    config = load_config(DCGANConfig, None, [f"--{k}={v}" for k, v in state["config"].items()])
+    if config.num_classes:
+        raise ValueError("conditional discriminators need a label input the gallery does not feed")
+    d = DCGANDiscriminator(config.ndf, 0, variant=config.variant == "upsample")
+    d.load_state_dict(state["family"]["nets"]["D"])
+    scorer = _Scorer(d).eval()
+    x = torch.rand(2, 3, config.image_size, config.image_size) * 2 - 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(scorer, (x,), str(out), dynamo=False, opset_version=17, input_names=["image"],
+                          output_names=["score"], dynamic_axes={"image": {0: "N"}, "score": {0: "N"}})
+    proto = onnx.load(str(out))
+    modelfile.write_metadata(proto, {"family": "dcgan", "task": "latent-to-image", "role": "discriminator",
+                                     "precision": "fp32", "license": license or "unknown",
+                                     "source": source or f"{Path(checkpoint).resolve()} step {state['step']}"})
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, str(out))
+    return out

@@ -15,27 +15,50 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import paths
+from . import paths, toon
 from .errors import ModelFileError, ModelNotFoundError
+from .resources import resource_path
 from .types import IOConvention
 
 NAME_RE = re.compile(r"^[a-z0-9._-]+$")
+DISCRIMINATOR_SUFFIX = ".disc.onnx"  # a faces model's discriminator, shipped beside it (quality ranking)
+
+
+def _models_in(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.onnx"))
+            if NAME_RE.match(p.stem) and not p.name.endswith(DISCRIMINATOR_SUFFIX)}
+
+
+def discriminator_for(model: Path) -> Path | None:
+    """The discriminator shipped beside a generator file (`<name>.disc.onnx`), if there is one."""
+    sibling = Path(model).with_name(Path(model).stem + DISCRIMINATOR_SUFFIX)
+    return sibling if sibling.is_file() else None
 
 
 def installed() -> dict[str, Path]:
     """Installed model names -> files, sorted by name."""
-    folder = paths.models_dir()
-    if not folder.is_dir():
-        return {}
-    return {p.stem: p for p in sorted(folder.glob("*.onnx")) if NAME_RE.match(p.stem)}
+    return _models_in(paths.models_dir())
+
+
+def shipped() -> dict[str, Path]:
+    """Models that come with the app (resources/models): always there, never removed."""
+    return _models_in(resource_path("models"))
+
+
+def reserved(name: str) -> bool:
+    """Names an import may not take: the classical `toon` style and the shipped models."""
+    return name == toon.NAME or name in shipped()
 
 
 def resolve(model: str) -> tuple[str, Path]:
-    """(name, path) for an installed name or a path to an `.onnx` file.
+    """(name, path) for an installed or shipped name, or a path to an `.onnx` file.
 
     A path's name is its stem, lowercased (CONTRACTS.md: the `<model>` part of output names).
+    The classical `toon` style has no file; the engine handles that name before calling this.
     """
-    models = installed()
+    models = {**shipped(), **installed()}
     if model in models:
         return model, models[model]
     candidate = Path(model).expanduser()
@@ -66,6 +89,9 @@ def install(source: Path, name: str) -> Path:
     """Copy `source` into the models folder as `<name>.onnx`; a clash is refused."""
     if not NAME_RE.match(name):
         raise ModelFileError(source, f"'{name}' is not a valid model name (use lowercase a-z, 0-9, '.', '_', '-')")
+    if reserved(name):
+        raise ModelFileError(source, f"'{name}' is the name of a model that comes with the app; choose another "
+                                     "name with --name")
     folder = paths.models_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.onnx"
@@ -80,14 +106,20 @@ def install(source: Path, name: str) -> Path:
         raise ModelFileError(source, f"a model named '{name}' is installed already") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
+    disc = discriminator_for(source)
+    if disc is not None:  # a faces model keeps its ranking discriminator
+        shutil.copyfile(disc, folder / f"{name}{DISCRIMINATOR_SUFFIX}")
     return target
 
 
 def remove(name: str) -> Path:
     models = installed()
     if name not in models:
+        if reserved(name):
+            raise ModelNotFoundError(f"'{name}' comes with the app and cannot be removed")
         raise ModelNotFoundError(f"no installed model named '{name}'")
     models[name].unlink()
+    (models[name].with_name(name + DISCRIMINATOR_SUFFIX)).unlink(missing_ok=True)
     return models[name]
 
 

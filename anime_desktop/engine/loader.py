@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import model_store, modelfile
+import numpy as np
+
+from ..core import model_store, modelfile, toon
 from ..core.errors import ModelFileError
 from ..core.types import IOConvention, ModelInfo
 from . import detect
@@ -27,11 +30,26 @@ class LoadedModel:
     input_name: str
     provider: str
     sha256: str
+    render: Callable[[np.ndarray], np.ndarray] | None = None  # a classical style: no session
+
+
+CLASSICAL_PROVIDER = "CPU (OpenCV)"
+
+
+def toon_model() -> LoadedModel:
+    """The reserved `toon` name: the classical renderer behind the same interface as a model file."""
+    info = ModelInfo(path=Path(toon.NAME), name=toon.NAME, family="classical", style="toon",
+                     precision="classical", license="Apache-2.0", source="anime_desktop.core.toon",
+                     io=IOConvention(), has_metadata=True)
+    return LoadedModel(info=info, session=None, input_name="", provider=CLASSICAL_PROVIDER, sha256="",
+                       render=toon.render)
 
 
 def load_model(model: str | Path, config: SessionConfig = SessionConfig(),
                overrides: dict | None = None, store: model_store.ConventionStore | None = None) -> LoadedModel:
-    """Load `model` (installed name or .onnx path) and work out how to feed it."""
+    """Load `model` (installed or shipped name, `toon`, or .onnx path) and work out how to feed it."""
+    if str(model) == toon.NAME:
+        return toon_model()
     name, path = model_store.resolve(str(model))
     meta = modelfile.read_metadata(path)  # raises ModelFileError for non-ONNX / truncated files
     session, provider = open_session(path, config)
@@ -75,6 +93,8 @@ class ModelCache:
         self._lock = threading.Lock()
 
     def get(self, model: str | Path, provider: str | None = None, overrides: dict | None = None) -> LoadedModel:
+        if str(model) == toon.NAME:
+            return toon_model()
         _, path = model_store.resolve(str(model))
         stat = Path(path).stat()
         config = SessionConfig(provider=provider or self.config.provider, threads=self.config.threads,

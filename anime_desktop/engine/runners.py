@@ -52,6 +52,8 @@ class StylizeRunner:
         return prepost.resize_to(out, w, h) if (ph, pw) != (h, w) else out
 
     def _infer(self, rgb: np.ndarray) -> np.ndarray:
+        if self.model.render is not None:
+            return self.model.render(np.ascontiguousarray(rgb))
         x = prepost.to_tensor(rgb, self.io)
         try:
             y = self.model.session.run(None, {self.model.input_name: x})[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import batch, imageio, model_store, modelfile, pipeline, prepost
+from ..core import batch, imageio, model_store, modelfile, pipeline, prepost, toon
 from ..core.errors import AnimeDesktopError
 from ..engine.importer import import_model, trial_run
 from ..engine.loader import load_model
@@ -46,6 +46,8 @@ class ModelRow:
     license: str
     size_mb: float
     problem: str = ""
+    builtin: bool = False  # comes with the app: listed, usable, never removed
+    task: str = "image-to-image"  # latent-to-image models belong to the Faces view, not the style box
 
 
 @dataclass
@@ -138,16 +140,23 @@ def run_batch(in_dir: Path, out_dir: Path, models: list[str], options: pipeline.
 
 
 def list_models(ctx) -> list[ModelRow]:
+    """Installed models, then the shipped ones (the INT8 default first), then `toon`. The model
+    box opens on its first entry when no choice is remembered: the user's own model if there is
+    one, the shipped default on a fresh install."""
+    shipped = sorted(model_store.shipped().items(), key=lambda item: ("int8" not in item[0], item[0]))
     rows = []
-    for name, path in model_store.installed().items():
-        size = path.stat().st_size / 1e6
-        try:
-            meta = modelfile.read_metadata(path)
-        except AnimeDesktopError as exc:
-            rows.append(ModelRow(name, path, "?", "", "?", "?", size, exc.reason))
-            continue
-        rows.append(ModelRow(name, path, meta.get("family", "unknown"), meta.get("style", ""),
-                             meta.get("precision", "fp32"), meta.get("license", "unknown"), size))
+    for builtin, models in ((False, model_store.installed().items()), (True, shipped)):
+        for name, path in models:
+            size = path.stat().st_size / 1e6
+            try:
+                meta = modelfile.read_metadata(path)
+            except AnimeDesktopError as exc:
+                rows.append(ModelRow(name, path, "?", "", "?", "?", size, exc.reason, builtin))
+                continue
+            rows.append(ModelRow(name, path, meta.get("family", "unknown"), meta.get("style", ""),
+                                 meta.get("precision", "fp32"), meta.get("license", "unknown"), size, "", builtin,
+                                 meta.get("task", "image-to-image")))
+    rows.append(ModelRow(toon.NAME, Path(toon.NAME), "classical", "toon", "-", "Apache-2.0", 0.0, "", True))
     return rows
 
 

@@ -125,7 +125,8 @@ def test_batch_with_several_models_and_nested_output(tmp_path, tiny_cute, colour
 
 def test_models_commands(tmp_path, colour_onnx, capsys):
     assert main(["models", "list"]) == 0
-    assert "no models installed" in capsys.readouterr().out
+    listing = capsys.readouterr().out
+    assert "no models installed" in listing and "toon" in listing and "built-in" in listing
     assert main(["models", "import", str(colour_onnx)]) == 0
     assert main(["models", "import", str(colour_onnx)]) == 1  # a clash is refused, never overwritten
     assert main(["models", "import", str(colour_onnx), "--name", "second"]) == 0
@@ -143,11 +144,67 @@ def test_models_commands(tmp_path, colour_onnx, capsys):
     assert main(["stylize", str(photo), "-m", "second"]) == 1
 
 
-def test_no_model_chosen_is_a_usage_error(tmp_path, capsys):
+def test_without_a_model_the_shipped_default_is_used(tmp_path, capsys):
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(photo)
+    assert main(["stylize", str(photo)]) == 0
+    assert "toon-default-int8" in capsys.readouterr().out
+    with Image.open(tmp_path / "p_toon-default-int8.png") as out:
+        assert out.size == (40, 30)
+
+
+def test_one_installed_model_is_preferred_to_the_default(tmp_path, colour_onnx, capsys):
+    assert main(["models", "import", str(colour_onnx), "--name", "mine"]) == 0
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (20, 20)).save(photo)
+    assert main(["stylize", str(photo)]) == 0
+    assert (tmp_path / "p_mine.png").exists()
+
+
+def test_no_model_at_all_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    from anime_desktop.core import model_store
+
+    monkeypatch.setattr(model_store, "shipped", dict)  # a build without resources/models
     photo = tmp_path / "p.png"
     Image.new("RGB", (20, 20)).save(photo)
     assert main(["stylize", str(photo)]) == 2
     assert "no model chosen" in capsys.readouterr().err
+
+
+def test_toon_is_a_model_name_that_runs_the_classical_renderer(tmp_path, capsys):
+    from anime_desktop.core import toon
+
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    rgb = np.asarray(Image.fromarray(small).resize((160, 120), Image.BICUBIC))
+    Image.fromarray(rgb).save(tmp_path / "p.png")
+    assert main(["stylize", str(tmp_path / "p.png"), "-m", "toon"]) == 0
+    assert "toon (classical)" in capsys.readouterr().out
+    out = np.asarray(Image.open(tmp_path / "p_toon.png"))
+    assert np.array_equal(out, toon.render(rgb))
+
+
+def test_built_in_names_cannot_be_taken_or_removed(colour_onnx, capsys):
+    assert main(["models", "import", str(colour_onnx), "--name", "toon"]) == 1
+    assert main(["models", "import", str(colour_onnx), "--name", "toon-default-int8"]) == 1
+    assert "comes with the app" in capsys.readouterr().err
+    assert main(["models", "remove", "toon-default-int8"]) == 1
+    assert "cannot be removed" in capsys.readouterr().err
+
+
+def test_toon_pairs_writes_a_paired_data_set_the_trainer_reads(tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("kodim01", "kodim03"):
+        Image.new("RGB", (64, 48), (30, 160, 90)).save(photos / f"{name}.png")
+    out = tmp_path / "pairs"
+    assert main(["toon-pairs", str(photos), str(out), "--scales", "1,0.5", "--jitters", "1",
+                 "--exclude", "kodim03"]) == 0
+    assert "wrote 4 pairs from 1 photos" in capsys.readouterr().out
+    assert sorted(p.name for p in (out / "A").iterdir()) == sorted(p.name for p in (out / "B").iterdir())
+    assert not list((out / "A").glob("kodim03*"))
+    assert main(["toon-pairs", str(photos), str(photos)]) == 2
+    assert main(["toon-pairs", str(photos), str(out), "--scales", "big"]) == 2
 
 
 def test_overrides_change_how_a_model_is_fed(tmp_path, tiny_cute):
@@ -173,3 +230,19 @@ def test_cli_never_imports_torch_or_qt(tmp_path, tiny_cute):
         f"code = c.main(['stylize', {str(photo)!r}, '-m', {str(tiny_cute)!r}, '-o', {str(tmp_path)!r}])\n"
         "print(code, 'torch' in sys.modules, 'PySide6' in sys.modules)\n")
     assert out.split()[-3:] == ["0", "False", "False"]
+
+
+def test_video_command_keeps_frame_count_and_audio(tmp_path, colour_onnx, capsys):
+    from tests.core.test_live_video import make_video_with_audio, read_back
+
+    make_video_with_audio(tmp_path / "clip.mp4", frames=24, fps=12)
+    frames_in, audio_in = read_back(tmp_path / "clip.mp4")
+    assert main(["video", str(tmp_path / "clip.mp4"), str(tmp_path / "out.mp4"), "-m", str(colour_onnx),
+                 "--size", "32", "--steady"]) == 0
+    frames_out, audio_out = read_back(tmp_path / "out.mp4")
+    assert len(frames_out) == len(frames_in) == 24 and frames_out[0].shape == frames_in[0].shape
+    assert audio_out == pytest.approx(audio_in, abs=1e-3)
+    printed = capsys.readouterr().out
+    assert "24 frames" in printed and "audio copied" in printed
+    assert main(["video", str(tmp_path / "clip.mp4"), str(tmp_path / "out.mp4"), "-m", "toon"]) == 1  # exists
+    assert main(["video", str(tmp_path / "clip.mp4"), str(tmp_path / "out.gif"), "-m", "toon"]) == 2

@@ -90,9 +90,10 @@ def test_exported_model_has_dynamic_size_and_runs_in_the_app(exported, tmp_path)
     assert len(list(tmp_path.glob("chelsea_*.png"))) == 3
 
 
-@pytest.mark.parametrize("family", ["cartoongan", "pix2pix", "dcgan", "animeganv3"])
+@pytest.mark.parametrize("family", ["cartoongan", "pix2pix", "dcgan", "animeganv3", "paired"])
 def test_every_family_exports_and_runs(family, tmp_path, faces_npz):
-    data = {"pix2pix": make_pairs(tmp_path / "pairs", 2), "dcgan": faces_npz}.get(family)
+    pairs = make_pairs(tmp_path / "pairs", 2) if family in ("pix2pix", "paired") else None
+    data = {"pix2pix": pairs, "paired": pairs, "dcgan": faces_npz}.get(family)
     if data is None:
         data = tmp_path / "unpaired"
         for sub in ("real_images", "anime_images"):

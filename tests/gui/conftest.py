@@ -25,17 +25,25 @@ def installed(tmp_path):
     return names
 
 
+def builtin_count() -> int:
+    """Entries the style box always has besides installed models: shipped style models and `toon`."""
+    from anime_desktop.core import modelfile
+
+    return sum(modelfile.read_metadata(p).get("task") == "image-to-image" for p in model_store.shipped().values()) + 1
+
+
 @pytest.fixture
 def make_window(qtbot):
     from anime_desktop.gui.main_window import MainWindow
 
     windows = []
 
-    def make(expected_models: int):
+    def make(installed_models: int):
         window = MainWindow(Settings.load())
         qtbot.addWidget(window)
         window.show()
-        qtbot.waitUntil(lambda: window.model_box.count() == expected_models, timeout=15_000)
+        expected = installed_models + builtin_count()
+        qtbot.waitUntil(lambda: window.model_box.count() == expected, timeout=15_000)
         windows.append(window)
         return window
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from anime_desktop.core import model_store
 from tests import onnx_models
 from tests.conftest import TEST_IMAGES, need_shared
+from tests.gui.conftest import builtin_count
 
 
 def drop(widget, paths) -> None:
@@ -131,7 +132,7 @@ def test_importing_a_third_party_model_asks_for_its_convention(qtbot, make_windo
     window.models.confirm_convention = lambda path, io: asked.append(io) or {"layout": io.layout}
     third = onnx_models.colour_model(tmp_path / "Third Party.onnx", layout="NHWC", meta=False, multiple=8)
     window.models.import_file(third)
-    qtbot.waitUntil(lambda: window.model_box.count() == len(installed) + 1, timeout=15_000)
+    qtbot.waitUntil(lambda: window.model_box.count() == len(installed) + 1 + builtin_count(), timeout=15_000)
     assert asked and asked[0].layout == "NHWC" and asked[0].size_multiple == 8
     assert "third-party" in model_store.installed()
     names = [window.models.table.item(r, 0).text() for r in range(window.models.table.rowCount())]
@@ -172,6 +173,23 @@ def test_pytorch_weights_import_through_the_exporter_subprocess(qtbot, make_wind
     torch.save({k: torch.randn(shape) * 0.05 for k, shape in spec.items()}, pt)
     window = make_window(len(installed))
     window.models.import_file(pt)
-    qtbot.waitUntil(lambda: window.model_box.count() == len(installed) + 1, timeout=120_000)
+    qtbot.waitUntil(lambda: window.model_box.count() == len(installed) + 1 + builtin_count(), timeout=120_000)
     assert "paprika-fp32" in model_store.installed()
     assert "paprika-fp32" in [window.model_box.itemText(i) for i in range(window.model_box.count())]
+
+
+def test_a_fresh_install_opens_on_the_shipped_default_and_stylizes_with_it(qtbot, make_window, photo):
+    window = make_window(0)
+    assert window.model_box.currentText() == "toon-default-int8"
+    names = [window.model_box.itemText(i) for i in range(window.model_box.count())]
+    assert names[-1] == "toon" and "toon-default-fp32" in names
+    with qtbot.waitSignal(window.stylize.result_ready, timeout=15_000):
+        drop(window.stylize, [photo])
+    assert "toon-default-int8" in window.stylize.info.text()
+    window.models.refresh()
+    qtbot.waitUntil(lambda: window.models.table.rowCount() == len(model_store.shipped()) + 1, timeout=15_000)
+    labels = [window.models.table.item(r, 0).text() for r in range(window.models.table.rowCount())]
+    assert "toon (built-in)" in labels
+    window.models.table.selectRow(labels.index("toon (built-in)"))
+    window.models.remove_selected()
+    assert "cannot be removed" in window.banner.text()

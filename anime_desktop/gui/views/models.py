@@ -107,8 +107,9 @@ class ModelsView(QWidget):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            cells = [row.name, row.family, row.style, row.precision, f"{row.size_mb:.1f} MB",
-                     row.problem or row.license]
+            size = "built-in" if row.builtin and not row.size_mb else f"{row.size_mb:.1f} MB"
+            cells = [row.name + (" (built-in)" if row.builtin else ""), row.family, row.style, row.precision,
+                     size, row.problem or row.license]
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.empty.setVisible(not rows)
@@ -167,6 +168,9 @@ class ModelsView(QWidget):
         if row < 0:
             return
         name = self.rows[row].name
+        if self.rows[row].builtin:
+            self.window.notify(f"'{name}' comes with the app and cannot be removed")
+            return
         answer = QMessageBox.question(self, "Remove model", f"Delete the installed model '{name}'?")
         if answer == QMessageBox.StandardButton.Yes:
             self.jobs[self.window.engine.call(tasks.remove_model(name))] = ("remove", name)
