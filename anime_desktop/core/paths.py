@@ -42,3 +42,11 @@ def cache_dir() -> Path:
 def models_dir() -> Path:
     """Installed models live here as `<name>.onnx`."""
     return data_dir() / "models"
+
+
+def captures_dir() -> Path:
+    """Live snapshots and recordings: the user's Pictures folder, where people look for them."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override) / "captures"
+    return Path(platformdirs.user_pictures_dir()) / "Anime Desktop"

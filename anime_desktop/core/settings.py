@@ -38,6 +38,11 @@ class Settings:
     window_geometry: str = ""
     window_state: str = ""
     theme: str = "dark"
+    live_size: int = 384  # live view processing short side
+    live_mirror: bool = False
+    live_split: bool = False
+    live_steady: bool = False
+    live_folder: str = ""  # snapshots and recordings (default: Pictures/Anime Desktop)
     extra: dict = field(default_factory=dict)
 
     @classmethod

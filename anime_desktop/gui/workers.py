@@ -61,6 +61,7 @@ class EngineThread(QThread):
         self._jobs: deque[_Job] = deque()
         self._ids = itertools.count(1)
         self._stopping = False
+        self._last_was_live = False
 
     # --- called from the GUI thread ---------------------------------------------------------
     def submit(self, factory: Callable[[EngineContext], Generator]) -> int:
@@ -119,8 +120,12 @@ class EngineThread(QThread):
                     self._cond.wait()
                 if self._stopping:
                     return
-                live = self._live.pop(next(iter(self._live))) if self._live else None
+                # Live items first, but never twice in a row while jobs wait: a camera feeds the
+                # live slot continuously, and a snapshot or a batch must still make progress.
+                take_live = self._live and not (self._jobs and self._last_was_live)
+                live = self._live.pop(next(iter(self._live))) if take_live else None
                 job = self._jobs[0] if live is None else None
+                self._last_was_live = live is not None
                 ctx = EngineContext(self.models, job.progress if job else Progress(), self.provider)
             if live is not None:
                 self._run_live(*live, ctx)
