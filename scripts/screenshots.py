@@ -46,6 +46,47 @@ def colour_grades(folder: Path) -> list[Path]:
                          bias=np.array(m).sum(axis=1) - 1) for name, m in grades.items()]
 
 
+def faces_view(app, window) -> None:
+    """The Faces view with the shipped faces model: a ranked 6x6 grid, one face enlarged, a walk."""
+    view = window.faces
+    window.tabs.setCurrentWidget(view)
+    pump(app, 5, lambda: view.model_box.count() > 0)
+    if not view.model_box.count():
+        return
+    view.grid_box.setCurrentIndex(view.grid_box.findData(6))
+    view.seed.setValue(2026)
+    view.rank.setChecked(view.rank.isEnabled())
+    view.generate()
+    pump(app, 20, lambda: all(t.face is not None for t in view.tiles))
+    view.select(3)
+    view.mark(0)
+    view.select(20)
+    view.mark(1)
+    view.interpolate()
+    pump(app, 10, lambda: view.frames is not None)
+    pump(app, 1)
+    window.grab().save(str(OUT / "faces.png"))
+
+
+def live_view(app, window, kodak: Path, home: Path) -> None:
+    """The Live view playing a slow pan over a Kodak photo (a clip standing in for a camera)."""
+    import cv2
+
+    clip = home / "pan.avi"
+    photo = cv2.imread(str(kodak / "kodim15.png"))
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 15, (640, 480))
+    for i in range(60):
+        writer.write(photo[16:496, i:i + 640])
+    writer.release()
+    window.tabs.setCurrentWidget(window.live)
+    window.live.split.setChecked(True)
+    window.live.start_file(clip)
+    pump(app, 6)
+    window.grab().save(str(OUT / "live.png"))
+    window.live.stop()
+    window.live.split.setChecked(False)
+
+
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="ad-shots-"))
     os.environ["ANIME_DESKTOP_HOME"] = str(home)
@@ -64,15 +105,19 @@ def main() -> None:
     window = MainWindow()
     window.resize(1280, 820)
     window.show()
-    pump(app, 10, lambda: window.model_box.count() == len(models))
+    pump(app, 10, lambda: window.model_box.count() == len(models) + len(model_store.shipped()) + 1)
     OUT.mkdir(parents=True, exist_ok=True)
+    if "toon-default-int8" in model_store.shipped():
+        window.model_box.setCurrentText("toon-default-int8")  # the shipped default, as a new user sees it
+        window.compare.set_models([window.model_box.itemText(i) for i in range(window.model_box.count())],
+                                  ["toon-default-int8", "toon", model_store.sanitize_name(models[0].stem)])
     window.tabs.setCurrentWidget(window.stylize)
     window.stylize.add_paths(photos)
     pump(app, 60, lambda: len(window.stylize.results) == len(photos))
     pump(app, 1)
     window.grab().save(str(OUT / "stylize.png"))
     window.start_compare()
-    pump(app, 90, lambda: len(window.compare.tiles) == window.compare.models.count())
+    pump(app, 90, lambda: len(window.compare.tiles) == len(window.compare.checked_models()))
     window.compare.split.split = 0.5
     pump(app, 1)
     window.grab().save(str(OUT / "compare.png"))
@@ -89,6 +134,8 @@ def main() -> None:
     pump(app, 120, lambda: window.batch.job is None)
     pump(app, 1)
     window.grab().save(str(OUT / "batch.png"))
+    live_view(app, window, kodak, home)
+    faces_view(app, window)
     window.tabs.setCurrentWidget(window.models)
     pump(app, 2)
     window.grab().save(str(OUT / "models.png"))

@@ -53,3 +53,15 @@ def grid(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.nda
         r, c = divmod(i, columns)
         out[gap + r * (h + gap):gap + r * (h + gap) + h, gap + c * (w + gap):gap + c * (w + gap) + w] = image
     return out
+
+
+def best(scores: np.ndarray, keep: int) -> np.ndarray:
+    """Indices of the `keep` highest scores, best first (ties: lower index first)."""
+    order = np.lexsort((np.arange(len(scores)), -np.asarray(scores)))
+    return order[:keep]
+
+
+def mean_abs_steps(frames: np.ndarray) -> np.ndarray:
+    """Mean absolute difference between consecutive frames (how smooth an interpolation is)."""
+    f = frames.astype(np.int16)
+    return np.abs(f[1:] - f[:-1]).reshape(len(f) - 1, -1).mean(axis=1)

@@ -1,4 +1,4 @@
-"""The main window: model and provider always visible, four views in tabs, one notifier.
+"""The main window: model and provider always visible, six views in tabs, one notifier.
 
 Every engine signal arrives here and is routed to the view that asked; every `errored`
 reaches `notify`, a banner the user sees (convention 3). Settings (geometry, theme, model,
@@ -19,6 +19,8 @@ from ..core.settings import Settings
 from . import tasks
 from .views.batch import BatchView
 from .views.compare import CompareView
+from .views.faces import FacesView
+from .views.live import LiveView
 from .views.models import ModelsView
 from .views.stylize import StylizeView
 from .workers import EngineThread
@@ -38,10 +40,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.engine = EngineThread(self.settings.provider)
         self.stylize, self.compare = StylizeView(self), CompareView(self)
-        self.batch, self.models = BatchView(self), ModelsView(self)
+        self.batch, self.models, self.live = BatchView(self), ModelsView(self), LiveView(self)
+        self.faces = FacesView(self)
         self.tabs = QTabWidget()
         for view, name, glyph in ((self.stylize, "Stylize", "stylize"), (self.compare, "Compare", "compare"),
-                                  (self.batch, "Batch", "batch"), (self.models, "Models", "models")):
+                                  (self.batch, "Batch", "batch"), (self.live, "Live", "live"),
+                                  (self.faces, "Faces", "faces"), (self.models, "Models", "models")):
             self.tabs.addTab(view, icon(glyph), name)
         self.banner = QLabel()
         self.banner.setObjectName("banner")
@@ -63,7 +67,9 @@ class MainWindow(QMainWindow):
         self.apply_theme(self.settings.theme)
         self._restore_geometry()
         self.engine.start()
+        self.live.restore(self.settings)
         self.models.refresh()
+        self.faces.refresh()
 
     # --- construction ---------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -92,7 +98,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.quit))
         view_menu = self.menuBar().addMenu("&View")
-        for i, name in enumerate(("Stylize", "Compare", "Batch", "Models")):
+        for i, name in enumerate(("Stylize", "Compare", "Batch", "Live", "Faces", "Models")):
             view_menu.addAction(QAction(name, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"),
                                         triggered=lambda checked=False, i=i: self.tabs.setCurrentIndex(i)))
         view_menu.addSeparator()
@@ -107,18 +113,23 @@ class MainWindow(QMainWindow):
         e.yielded.connect(self.batch.on_yielded)
         e.errored.connect(self._on_errored)
         e.finished_job.connect(self.batch.on_finished)
+        e.finished_job.connect(self.live.on_finished)
         e.progressed.connect(self._on_progress)
-        for view in (self.stylize, self.compare, self.batch, self.models):
+        e.progressed.connect(self.live.on_progress)
+        for view in (self.stylize, self.compare, self.batch, self.models, self.live, self.faces):
             view.status.connect(self.status)
         self.stylize.result_ready.connect(self.compare.set_source)
         self.models.changed.connect(self.models.refresh)
+        self.models.changed.connect(self.faces.refresh)
         self.model_box.currentTextChanged.connect(self._model_chosen)
 
     # --- engine replies -------------------------------------------------------------------
     def _on_returned(self, job_id: int, value) -> None:
+        if self.live.on_returned(job_id, value) or self.faces.on_returned(job_id, value):
+            return
         if self.models.on_returned(job_id, value):
             if isinstance(value, list) and all(isinstance(r, tasks.ModelRow) for r in value):
-                self._fill_models([r.name for r in value])
+                self._fill_models([r.name for r in value if r.task == "image-to-image"])
             return
         self.stylize.on_returned(job_id, value)
         self.compare.on_returned(job_id, value)
@@ -128,6 +139,8 @@ class MainWindow(QMainWindow):
     def _on_errored(self, job_id: int, message: str) -> None:
         self.stylize.on_failed(job_id)
         self.models.on_failed(job_id)
+        self.live.on_failed(job_id)
+        self.faces.on_failed(job_id)
         self.notify(message)
 
     def _on_progress(self, job_id: int, fraction: float, message: str) -> None:
@@ -154,6 +167,7 @@ class MainWindow(QMainWindow):
         if not name:
             return
         self.settings.last_model = name
+        self.live.set_model(name)
         self.models.show_provider_of(name)
         if restyle:
             self.stylize.restyle_all()
@@ -250,6 +264,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.compare_models = self.compare.checked_models() or self.settings.compare_models
+        self.live.shutdown()
+        self.live.remember(self.settings)
         self.settings.save()
         self.engine.stop()
         super().closeEvent(event)

@@ -1,0 +1,322 @@
+"""Faces: a gallery of generated anime faces, each tile with its seed (a face *is* its seed).
+
+Re-roll draws new seeds for the tiles not locked; ranking draws K candidates per tile and
+keeps the one the model's discriminator scores highest (shown on the tile). Click a face to
+see it enlarged (nearest or bicubic) and save it; mark two faces A and B for an
+interpolation strip, exported as PNG or GIF. All generation runs on the engine thread.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import faces_tasks
+from ..convert import to_pixmap
+
+GRID_SIZES = (4, 6, 8)
+TILE_SCALE = 2
+NO_MODEL_HINT = ("No faces model is installed. Train one with `anime-train dcgan --data faces/ --out runs/faces`, "
+                 "export it with `anime-export onnx runs/faces -o faces.onnx`, and import it in the Models tab; "
+                 "or rebuild the built-in one with `anime-export build-faces`.")
+
+
+class FaceTile(QWidget):
+    clicked = Signal(int)
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+        self.face: faces_tasks.Face | None = None
+        self.picture = QLabel()
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setMinimumSize(64 * TILE_SCALE, 64 * TILE_SCALE)
+        self.caption = QLabel("")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.lock = QCheckBox("lock")
+        row = QHBoxLayout()
+        row.addWidget(self.caption, 1)
+        row.addWidget(self.lock)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.picture)
+        layout.addLayout(row)
+
+    def set_face(self, face: faces_tasks.Face) -> None:
+        self.face = face
+        self.picture.setPixmap(to_pixmap(faces_tasks.enlarge(face.image, TILE_SCALE, False)))
+        score = "" if face.score is None else f" · {face.score:+.2f}"
+        self.caption.setText(f"#{face.seed}{score}")
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.clicked.emit(self.index)
+
+
+class FacesView(QWidget):
+    status = Signal(str)
+    grid_ready = Signal()
+
+    def __init__(self, window) -> None:
+        super().__init__()
+        self.window = window
+        self.state = faces_tasks.FacesState()
+        self.models_info: dict[str, faces_tasks.FacesModelInfo] = {}
+        self.jobs: dict[int, tuple] = {}
+        self.selected: int | None = None
+        self.pair: list[int] = []  # seeds marked A and B
+        self.frames = None
+        self.model_box = QComboBox()
+        self.model_box.setMinimumWidth(180)
+        self.grid_box = QComboBox()
+        for n in GRID_SIZES:
+            self.grid_box.addItem(f"{n}×{n}", n)
+        self.grid_box.setCurrentIndex(0)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.truncation = QDoubleSpinBox()
+        self.truncation.setRange(0.1, 2.0)
+        self.truncation.setSingleStep(0.1)
+        self.truncation.setValue(1.0)
+        self.truncation.setToolTip("Below 1: more typical faces; above 1: more varied (and odder) ones")
+        self.rank = QCheckBox("Rank with the discriminator, best of")
+        self.rank_k = QSpinBox()
+        self.rank_k.setRange(2, 16)
+        self.rank_k.setValue(4)
+        self.generate_button = QPushButton("Generate", clicked=self.generate)
+        self.reroll_button = QPushButton("Re-roll unlocked", clicked=self.reroll)
+        self.hint = QLabel(NO_MODEL_HINT)
+        self.hint.setWordWrap(True)
+        self.tiles: list[FaceTile] = []
+        self.grid = QGridLayout()
+        grid_host = QWidget()
+        host_layout = QVBoxLayout(grid_host)
+        host_layout.addWidget(self.hint)
+        host_layout.addLayout(self.grid)
+        host_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(grid_host)
+
+        self.large = QLabel("Click a face")
+        self.large.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.large.setMinimumSize(160, 160)
+        self.smooth = QComboBox()
+        self.smooth.addItems(["sharp (nearest)", "smooth (bicubic)"])
+        self.smooth.currentIndexChanged.connect(self._show_large)
+        self.save_scale = QComboBox()
+        for scale in (1, 2, 4, 8):
+            self.save_scale.addItem("true size (64 px)" if scale == 1 else f"{scale}× ({64 * scale} px)", scale)
+        self.save_button = QPushButton("Save face…", clicked=self.save_selected)
+        self.mark_a = QPushButton("Mark A", clicked=lambda: self.mark(0))
+        self.mark_b = QPushButton("Mark B", clicked=lambda: self.mark(1))
+        self.steps = QSpinBox()
+        self.steps.setRange(2, 64)
+        self.steps.setValue(12)
+        self.interpolate_button = QPushButton("Interpolate A → B", clicked=self.interpolate)
+        self.strip = QLabel("")
+        self.strip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.export_png = QPushButton("Export strip PNG…", clicked=lambda: self.export_frames(".png"))
+        self.export_gif = QPushButton("Export GIF…", clicked=lambda: self.export_frames(".gif"))
+
+        controls, actions = QHBoxLayout(), QHBoxLayout()
+        for w in (QLabel("Model"), self.model_box, QLabel("Grid"), self.grid_box, QLabel("Seed"), self.seed,
+                  QLabel("Truncation"), self.truncation):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        for w in (self.rank, self.rank_k, self.generate_button, self.reroll_button):
+            actions.addWidget(w)
+        actions.addStretch(1)
+        side = QVBoxLayout()
+        side.addWidget(self.large, 1)
+        for row_widgets in ((self.smooth, self.save_scale), (self.save_button,), (self.mark_a, self.mark_b),
+                            (QLabel("Frames"), self.steps, self.interpolate_button)):
+            row = QHBoxLayout()
+            for w in row_widgets:
+                row.addWidget(w)
+            side.addLayout(row)
+        body = QHBoxLayout()
+        body.addWidget(scroll, 3)
+        body.addLayout(side, 1)
+        strip_row = QHBoxLayout()
+        strip_row.addWidget(self.strip, 1)
+        strip_row.addWidget(self.export_png)
+        strip_row.addWidget(self.export_gif)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addLayout(actions)
+        layout.addLayout(body, 1)
+        layout.addLayout(strip_row)
+        self.model_box.currentTextChanged.connect(self._model_changed)
+        self._set_enabled(False)
+
+    # --- models -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.jobs[self.window.engine.call(faces_tasks.faces_models)] = ("models",)
+
+    def _fill_models(self, infos: list[faces_tasks.FacesModelInfo]) -> None:
+        current = self.model_box.currentText()
+        self.models_info = {i.name: i for i in infos}
+        self.model_box.blockSignals(True)
+        self.model_box.clear()
+        self.model_box.addItems(list(self.models_info))
+        if current in self.models_info:
+            self.model_box.setCurrentText(current)
+        self.model_box.blockSignals(False)
+        self._model_changed(self.model_box.currentText())
+
+    def _model_changed(self, name: str) -> None:
+        info = self.models_info.get(name)
+        self.hint.setVisible(info is None)
+        self._set_enabled(info is not None)
+        self.rank.setEnabled(bool(info and info.can_rank))
+        self.rank_k.setEnabled(bool(info and info.can_rank))
+        self.rank.setToolTip("" if info and info.can_rank else "this model has no discriminator beside it")
+        if info is None:
+            self.rank.setChecked(False)
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.generate_button, self.reroll_button, self.save_button, self.mark_a, self.mark_b,
+                  self.interpolate_button, self.export_png, self.export_gif):
+            w.setEnabled(on)
+
+    # --- the grid ---------------------------------------------------------------------------
+    def _ensure_tiles(self, n: int) -> None:
+        if len(self.tiles) == n * n and self.grid.columnCount() in (0, n):
+            return
+        for tile in self.tiles:
+            self.grid.removeWidget(tile)
+            tile.deleteLater()
+        self.tiles = [FaceTile(i) for i in range(n * n)]
+        for tile in self.tiles:
+            r, c = divmod(tile.index, n)
+            self.grid.addWidget(tile, r, c)
+            tile.clicked.connect(self.select)
+
+    def generate(self) -> None:
+        """A fresh grid: tile i gets seed `seed + i` (so a grid is one number to remember)."""
+        n = int(self.grid_box.currentData())
+        self._ensure_tiles(n)
+        base = self.seed.value()
+        self._request(list(range(n * n)), [base + i for i in range(n * n)])
+
+    def reroll(self) -> None:
+        unlocked = [t.index for t in self.tiles if not t.lock.isChecked()]
+        if not self.tiles:
+            self.generate()
+            return
+        seeds = [secrets.randbelow(2**31 - 1) for _ in unlocked]
+        self._request(unlocked, seeds)
+
+    def _request(self, slots: list[int], seeds: list[int]) -> None:
+        model = self.model_box.currentText()
+        if not model or not slots:
+            return
+        k = self.rank_k.value() if self.rank.isChecked() and self.rank.isEnabled() else 1
+        job = self.state.generate(model, seeds, self.truncation.value(), k)
+        self.jobs[self.window.engine.call(job)] = ("grid", slots)
+        self.status.emit(f"Generating {len(slots)} face(s)" + (f", best of {k} each" if k > 1 else "") + "…")
+
+    # --- engine replies -------------------------------------------------------------------
+    def on_returned(self, job_id: int, value) -> bool:
+        entry = self.jobs.pop(job_id, None)
+        if entry is None:
+            return False
+        kind = entry[0]
+        if kind == "models":
+            self._fill_models(value)
+        elif kind == "grid":
+            for slot, face in zip(entry[1], value):
+                self.tiles[slot].set_face(face)
+            self.grid_ready.emit()
+            self.status.emit(f"{len(value)} face(s) from {self.model_box.currentText()}")
+        elif kind == "interpolation":
+            self.frames = value
+            strip = faces_tasks.enlarge(_row(value), TILE_SCALE, False)
+            self.strip.setPixmap(to_pixmap(strip))
+        elif kind == "saved":
+            self.status.emit(f"Saved {value}")
+        return True
+
+    def on_failed(self, job_id: int) -> None:
+        self.jobs.pop(job_id, None)
+
+    # --- one face: enlarge, save, mark --------------------------------------------------------
+    def select(self, index: int) -> None:
+        self.selected = index
+        self._show_large()
+
+    def selected_face(self) -> faces_tasks.Face | None:
+        return self.tiles[self.selected].face if self.selected is not None and self.selected < len(self.tiles) else None
+
+    def _show_large(self, *_) -> None:
+        face = self.selected_face()
+        if face is None:
+            return
+        big = faces_tasks.enlarge(face.image, 4, self.smooth.currentIndex() == 1)
+        self.large.setPixmap(QPixmap(to_pixmap(big)))
+        self.large.setToolTip(f"seed {face.seed}")
+
+    def save_selected(self, path: str | None = None) -> None:
+        face = self.selected_face()
+        if face is None:
+            self.status.emit("Click a face first")
+            return
+        if not path:
+            start = Path(self.window.settings.last_output_dir or Path.home()) / f"face-{face.seed}.png"
+            path, _ = QFileDialog.getSaveFileName(self, "Save face", str(start), "PNG (*.png)")
+        if path:
+            job = faces_tasks.save_face(face.image, Path(path), int(self.save_scale.currentData()),
+                                        self.smooth.currentIndex() == 1)
+            self.jobs[self.window.engine.call(job)] = ("saved",)
+
+    def mark(self, which: int) -> None:
+        face = self.selected_face()
+        if face is None:
+            self.status.emit("Click a face first, then mark it")
+            return
+        self.pair = (self.pair + [None, None])[:2]
+        self.pair[which] = face.seed
+        (self.mark_a if which == 0 else self.mark_b).setText(f"{'AB'[which]}: #{face.seed}")
+
+    def interpolate(self) -> None:
+        if len(self.pair) < 2 or None in self.pair:
+            self.status.emit("Mark two faces, A and B, first")
+            return
+        job = self.state.interpolate(self.model_box.currentText(), self.pair[0], self.pair[1], self.steps.value(),
+                                     self.truncation.value())
+        self.jobs[self.window.engine.call(job)] = ("interpolation",)
+
+    def export_frames(self, suffix: str, path: str | None = None) -> None:
+        if self.frames is None:
+            self.status.emit("Interpolate first")
+            return
+        if not path:
+            start = Path(self.window.settings.last_output_dir or Path.home()) / f"walk{suffix}"
+            kind = "GIF (*.gif)" if suffix == ".gif" else "PNG (*.png)"
+            path, _ = QFileDialog.getSaveFileName(self, "Export interpolation", str(start), kind)
+        if path:
+            job = faces_tasks.save_frames(self.frames, Path(path), int(self.save_scale.currentData()))
+            self.jobs[self.window.engine.call(job)] = ("saved",)
+
+
+def _row(frames):
+    from ...core import latent
+
+    return latent.grid(frames, columns=len(frames))

@@ -1,0 +1,84 @@
+"""The Faces view in a real window, with a DCGAN trained and exported by our own tools."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from anime_desktop.core import model_store
+
+pytest.importorskip("torch", reason="the test model is trained with the train extra")
+
+from tests.export.test_faces import faces_model  # noqa: E402, F401 - the module-scoped fixture
+
+
+def faces_window(make_window, faces_model):  # noqa: F811
+    model_store.install(faces_model, "tiny-faces")
+    window = make_window(0)
+    window.tabs.setCurrentWidget(window.faces)
+    return window
+
+
+def test_gallery_fills_and_locked_tiles_survive_a_reroll(qtbot, make_window, faces_model):  # noqa: F811
+    window = faces_window(make_window, faces_model)
+    view = window.faces
+    qtbot.waitUntil(lambda: view.model_box.findText("tiny-faces") >= 0, timeout=10_000)
+    view.model_box.setCurrentText("tiny-faces")
+    assert not view.hint.isVisibleTo(view)
+    view.seed.setValue(11)
+    with qtbot.waitSignal(view.grid_ready, timeout=15_000):
+        qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)
+    assert len(view.tiles) == 16 and all(t.face is not None for t in view.tiles)
+    assert [t.face.seed for t in view.tiles] == list(range(11, 27))
+    assert view.tiles[0].caption.text().startswith("#11")
+    locked = {i: view.tiles[i].face for i in (0, 5, 9)}
+    for i in locked:
+        view.tiles[i].lock.setChecked(True)
+    before = {i: t.face.seed for i, t in enumerate(view.tiles)}
+    with qtbot.waitSignal(view.grid_ready, timeout=15_000):
+        qtbot.mouseClick(view.reroll_button, Qt.MouseButton.LeftButton)
+    for i, face in locked.items():
+        assert view.tiles[i].face is face and np.array_equal(view.tiles[i].face.image, face.image)
+    changed = [i for i, t in enumerate(view.tiles) if i not in locked and t.face.seed != before[i]]
+    assert len(changed) == 13
+
+
+def test_ranking_interpolation_and_saving(qtbot, make_window, faces_model, tmp_path):  # noqa: F811
+    window = faces_window(make_window, faces_model)
+    view = window.faces
+    qtbot.waitUntil(lambda: view.model_box.findText("tiny-faces") >= 0, timeout=10_000)
+    view.model_box.setCurrentText("tiny-faces")
+    assert view.rank.isEnabled()
+    view.rank.setChecked(True)
+    view.rank_k.setValue(4)
+    with qtbot.waitSignal(view.grid_ready, timeout=15_000):
+        view.generate()
+    scores = [t.face.score for t in view.tiles]
+    assert all(s is not None for s in scores) and "·" in view.tiles[0].caption.text()
+    qtbot.mouseClick(view.tiles[2].picture, Qt.MouseButton.LeftButton)
+    assert view.selected == 2 and not view.large.pixmap().isNull()
+    view.mark(0)
+    view.select(7)
+    view.mark(1)
+    view.steps.setValue(10)
+    view.interpolate()
+    qtbot.waitUntil(lambda: view.frames is not None, timeout=15_000)
+    assert len(view.frames) == 10 and not view.strip.pixmap().isNull()
+    view.save_scale.setCurrentIndex(view.save_scale.findData(4))
+    view.save_selected(str(tmp_path / "face.png"))
+    view.export_frames(".gif", str(tmp_path / "walk.gif"))
+    qtbot.waitUntil(lambda: (tmp_path / "walk.gif").exists() and (tmp_path / "face.png").exists(), timeout=10_000)
+    from PIL import Image
+
+    assert Image.open(tmp_path / "face.png").size == (256, 256)
+    with Image.open(tmp_path / "walk.gif") as gif:
+        assert gif.n_frames == 10
+
+
+def test_without_a_faces_model_the_view_says_how_to_get_one(qtbot, make_window, monkeypatch):
+    monkeypatch.setattr(model_store, "shipped", lambda: {})
+    window = make_window(0)  # nothing shipped: only `toon` in the style box
+    view = window.faces
+    qtbot.waitUntil(lambda: view.hint.isVisibleTo(view), timeout=10_000)
+    assert "anime-train dcgan" in view.hint.text() and not view.generate_button.isEnabled()
