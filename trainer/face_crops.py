@@ -29,7 +29,10 @@ class CropReport:
     without_face: int = 0
 
 
-def load_detector(cascade: Path | None) -> cv2.CascadeClassifier:
+def load_detector(cascade: Path | None):
+    if not hasattr(cv2, "CascadeClassifier"):
+        raise DataError("this OpenCV build has no cascade face detector (OpenCV 5 moved it out); install "
+                        "'opencv-python-headless<5'")
     path = Path(cascade) if cascade else Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
     detector = cv2.CascadeClassifier(str(path))
     if detector.empty():
