@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="frames from face SEED_A to face SEED_B instead of a grid")
     p.add_argument("--frames", type=int, default=16, help="interpolation frames (default 16)")
     p.add_argument("--scale", type=int, default=1, help="enlarge each face by this factor (nearest)")
+    p.add_argument("--label", type=int, default=0, help="class label for conditional models (default 0)")
     p.add_argument("--rank", type=int, default=1, metavar="K",
                    help="draw K candidates per face and keep the one the model's discriminator scores best")
     p.add_argument("-o", "--output", type=Path, required=True, help="grid .png, or .gif/.png for --interpolate")

@@ -187,9 +187,11 @@ def faces(ns) -> int:
     model = load_model(faces_model(ns.model), config)
     runner = GeneratorRunner(model)
     dim = model.info.io.latent_dim
+    if ns.label and not runner.num_classes:
+        raise UsageError(f"{model.info.name} is not conditional: it takes no --label")
     if ns.interpolate:
         a, b = (latent.latent(s, dim, ns.truncation) for s in ns.interpolate)
-        frames = _enlarge(runner.generate(latent.interpolate(a, b, ns.frames)), ns.scale)
+        frames = _enlarge(runner.generate(latent.interpolate(a, b, ns.frames), ns.label), ns.scale)
         if ns.output.suffix.lower() == ".gif":
             imageio.save_animation(ns.output, list(frames), overwrite=ns.overwrite)
         else:
@@ -205,13 +207,13 @@ def faces(ns) -> int:
         if ranker is None:
             raise UsageError(f"--rank needs a discriminator beside the model ({model.info.path.stem}.disc.onnx)")
         candidates = [s * ns.rank + j for s in seeds for j in range(ns.rank)]
-        pool = runner.generate(latent.latents(candidates, dim, ns.truncation))
+        pool = runner.generate(latent.latents(candidates, dim, ns.truncation), ns.label)
         scores = ranker.scores(pool)
         picks = [i * ns.rank + int(latent.best(scores[i * ns.rank:(i + 1) * ns.rank], 1)[0]) for i in range(ns.n)]
         images = _enlarge(pool[picks], ns.scale)
         seeds = [candidates[p] for p in picks]
     else:
-        images = _enlarge(runner.generate(latent.latents(seeds, dim, ns.truncation)), ns.scale)
+        images = _enlarge(runner.generate(latent.latents(seeds, dim, ns.truncation), ns.label), ns.scale)
     imageio.save_image(ns.output, latent.grid(images), overwrite=ns.overwrite)
     shown = f"seeds {seeds[0]}..{seeds[-1]}" if ns.rank <= 1 else f"best of {ns.rank} per face"
     print(f"wrote {ns.output}: {ns.n} faces, {shown} (--seed {seed}), model {model.info.name}")

@@ -90,15 +90,34 @@ def export_checkpoint(checkpoint: Path, out: Path, style: str = "", license: str
     g, config, family = load_generator(checkpoint)
     snapshot = safe_load(_snapshot_file(checkpoint))
     info = snapshot.get("export") or {"family": family}
-    if getattr(config, "num_classes", 0):
-        raise ValueError("conditional DCGAN export needs a label input the app does not feed yet; "
-                         "train with num_classes=0 to export")
     io = convention_for(info)
+    if getattr(config, "num_classes", 0):
+        return _export_conditional(g, io.with_(num_classes=int(config.num_classes)), Path(out), family, style,
+                                   license, source or f"{Path(checkpoint).resolve()} step {snapshot['step']}")
     meta = {"family": family, "task": "latent-to-image" if io.latent_dim else "image-to-image",
             "role": "generator", "style": style or Path(checkpoint).resolve().name, "precision": "fp32",
             "license": license or "unknown",
             "source": source or f"{Path(checkpoint).resolve()} step {snapshot['step']}"}
     return export_module(g, io, Path(out), meta)
+
+
+def _export_conditional(g, io: IOConvention, out: Path, family: str, style: str, license: str,
+                        source: str) -> Path:
+    """A conditional generator: inputs `latent` (N x Z) and `label` (N, int64), batch-dynamic."""
+    g = g.eval()
+    z, labels = torch.randn(2, io.latent_dim), torch.tensor([0, io.num_classes - 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(g, (z, labels), str(out), dynamo=False, opset_version=17, input_names=["latent", "label"],
+                          output_names=["image"], dynamic_axes={"latent": {0: "N"}, "label": {0: "N"},
+                                                                "image": {0: "N"}})
+    proto = onnx.load(str(out))
+    meta = {"family": family, "task": "latent-to-image", "role": "generator", "style": style or out.stem,
+            "precision": "fp32", "license": license or "unknown", "source": source}
+    modelfile.write_metadata(proto, {**modelfile.metadata_for(io), **meta})
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, str(out))
+    return out
 
 
 def _snapshot_file(checkpoint: Path) -> Path:

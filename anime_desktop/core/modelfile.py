@@ -30,6 +30,7 @@ KEYS: dict[str, str] = {
     "min_size": "smallest height/width the model accepts (integer)",
     "fixed_size": "'HxW' when the model only takes one size (Pix2Pix), else absent",
     "latent_dim": "length of the latent vector (latent-to-image models)",
+    "num_classes": "conditional generators: how many labels the second input (int64 label) takes",
     "precision": "fp32, fp16 or int8",
     "license": "SPDX identifier where one exists (Apache-2.0, CC-BY-NC-4.0, ...)",
     "source": "where the weights came from (a run folder, a URL, a paper)",
@@ -101,6 +102,8 @@ def metadata_for(io: IOConvention) -> dict[str, str]:
         values["fixed_size"] = f"{io.fixed_size[0]}x{io.fixed_size[1]}"
     if io.latent_dim:
         values["latent_dim"] = str(io.latent_dim)
+    if io.num_classes:
+        values["num_classes"] = str(io.num_classes)
     return values
 
 
@@ -119,6 +122,7 @@ def convention_from_metadata(meta: dict[str, str], path: str | Path = "") -> IOC
             min_size=int(meta.get("min_size", "1")),
             fixed_size=tuple(int(v) for v in fixed.lower().split("x")) if fixed else None,
             latent_dim=int(meta["latent_dim"]) if meta.get("latent_dim") else None,
+            num_classes=int(meta.get("num_classes", "0") or 0),
         )
     except ValueError as exc:
         raise ModelFileError(path, f"its metadata is malformed: {exc}") from None

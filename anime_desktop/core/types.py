@@ -33,6 +33,7 @@ class IOConvention:
     fixed_size: tuple[int, int] | None = None
     input_dtype: str = "float32"
     latent_dim: int | None = None
+    num_classes: int = 0  # > 0: a conditional generator with a second input of labels
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:

@@ -75,14 +75,28 @@ class GeneratorRunner:
         self.rank = len(inp.shape)
         self.fixed_batch = inp.shape[0] if isinstance(inp.shape[0], int) else None
 
-    def generate(self, latents: np.ndarray) -> np.ndarray:
+    @property
+    def num_classes(self) -> int:
+        return self.io.num_classes if len(self.model.session.get_inputs()) > 1 else 0
+
+    def generate(self, latents: np.ndarray, labels=None) -> np.ndarray:
+        """Images for latents; a conditional model also takes one label per latent (or one for all)."""
         latents = np.asarray(latents, np.float32).reshape(len(latents), -1)
+        if self.num_classes:
+            labels = np.broadcast_to(np.asarray(0 if labels is None else labels, np.int64), (len(latents),))
+            if labels.min() < 0 or labels.max() >= self.num_classes:
+                raise InferenceError(f"{self.model.info.name} takes labels 0..{self.num_classes - 1}, "
+                                     f"not {int(labels.max())}")
         step = self.fixed_batch or len(latents)
-        images = [self._run(latents[i:i + step]) for i in range(0, len(latents), step)]
+        images = [self._run(latents[i:i + step], None if not self.num_classes else labels[i:i + step])
+                  for i in range(0, len(latents), step)]
         return np.concatenate(images)
 
-    def _run(self, z: np.ndarray) -> np.ndarray:
+    def _run(self, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         x = z if self.rank == 2 else z[:, :, None, None]
         dtype = np.float16 if self.io.input_dtype == "float16" else np.float32
-        y = self.model.session.run(None, {self.model.input_name: x.astype(dtype)})[0]
+        feed = {self.model.input_name: x.astype(dtype)}
+        if labels is not None:
+            feed[self.model.session.get_inputs()[1].name] = np.ascontiguousarray(labels)
+        y = self.model.session.run(None, feed)[0]
         return np.stack([prepost.from_tensor(y[i:i + 1], self.io) for i in range(len(y))])

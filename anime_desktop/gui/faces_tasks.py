@@ -25,6 +25,7 @@ class FacesModelInfo:
     path: Path
     latent_dim: int
     can_rank: bool
+    num_classes: int = 0
 
 
 def faces_models(ctx) -> list[FacesModelInfo]:
@@ -37,7 +38,8 @@ def faces_models(ctx) -> list[FacesModelInfo]:
             continue
         if meta.get("task") == "latent-to-image" and meta.get("role", "generator") == "generator":
             found.append(FacesModelInfo(name, path, int(meta.get("latent_dim", 0) or 0),
-                                        model_store.discriminator_for(path) is not None))
+                                        model_store.discriminator_for(path) is not None,
+                                        int(meta.get("num_classes", 0) or 0)))
     return found
 
 
@@ -56,18 +58,18 @@ class FacesState:
             self.ranker = ranker_for(loaded.info.path)
             self.model = model
 
-    def generate(self, model: str, seeds: list[int], truncation: float, rank_k: int = 1):
+    def generate(self, model: str, seeds: list[int], truncation: float, rank_k: int = 1, label: int = 0):
         """One Face per seed slot. With rank_k > 1 each slot draws k candidate seeds (slot seed s
         gives candidates s*k .. s*k+k-1 so a slot is reproducible) and keeps the best-scoring."""
         def job(ctx) -> list[Face]:
             self._use(ctx, model)
             dim = self.runner.io.latent_dim
             if rank_k <= 1 or self.ranker is None:
-                images = self.runner.generate(latent.latents(seeds, dim, truncation))
+                images = self.runner.generate(latent.latents(seeds, dim, truncation), label)
                 scores = self.ranker.scores(images) if self.ranker is not None else [None] * len(seeds)
                 return [Face(s, im, None if sc is None else float(sc)) for s, im, sc in zip(seeds, images, scores)]
             candidates = [s * rank_k + j for s in seeds for j in range(rank_k)]
-            images = self.runner.generate(latent.latents(candidates, dim, truncation))
+            images = self.runner.generate(latent.latents(candidates, dim, truncation), label)
             scores = self.ranker.scores(images)
             faces = []
             for slot in range(len(seeds)):
@@ -76,12 +78,12 @@ class FacesState:
             return faces
         return job
 
-    def interpolate(self, model: str, seed_a: int, seed_b: int, frames: int, truncation: float):
+    def interpolate(self, model: str, seed_a: int, seed_b: int, frames: int, truncation: float, label: int = 0):
         def job(ctx) -> np.ndarray:
             self._use(ctx, model)
             dim = self.runner.io.latent_dim
             a, b = latent.latent(seed_a, dim, truncation), latent.latent(seed_b, dim, truncation)
-            return self.runner.generate(latent.interpolate(a, b, frames))
+            return self.runner.generate(latent.interpolate(a, b, frames), label)
         return job
 
 

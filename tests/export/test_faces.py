@@ -100,3 +100,26 @@ def test_prepare_faces_crops_a_photo_and_skips_bad_files(tmp_path, capsys):
     assert any(p.name.startswith("astronaut-") for p in crops)
     printed = capsys.readouterr().out
     assert "1 without a face" in printed and "1 unreadable" in printed
+
+
+def test_conditional_models_take_a_label(tmp_path, capsys):
+    faces = procedural_faces.render_set(48, seed=9)
+    np.savez(tmp_path / "labelled.npz", images=faces, labels=np.arange(48) % 3)
+    assert train(["dcgan", "--data", str(tmp_path / "labelled.npz"), "--out", str(tmp_path / "run"), "--steps", "20",
+                  "--lr_g=0.002", "--batch_size=16", "--ngf=8", "--ndf=8", "--latent_dim=16", "--num_classes=3",
+                  "--sample_every=100"]) == 0
+    model = tmp_path / "cond.onnx"
+    assert export(["onnx", str(tmp_path / "run"), "-o", str(model)]) == 0
+    runner = GeneratorRunner(load_model(model))
+    assert runner.num_classes == 3
+    z = latent.latents([5, 6], runner.io.latent_dim)
+    a, b = runner.generate(z, 0), runner.generate(z, 2)
+    assert np.array_equal(a, runner.generate(z, [0, 0])) and np.abs(a.astype(int) - b).mean() > 0.1
+    with pytest.raises(Exception, match="labels 0..2"):
+        runner.generate(z, 3)
+    for label in ("0", "2"):
+        assert app(["faces", "-m", str(model), "-n", "4", "--seed", "5", "--label", label,
+                    "-o", str(tmp_path / f"l{label}.png")]) == 0
+    assert not np.array_equal(np.asarray(Image.open(tmp_path / "l0.png")), np.asarray(Image.open(tmp_path / "l2.png")))
+    capsys.readouterr()
+    assert app(["faces", "-m", str(model), "-n", "1", "--label", "7", "-o", str(tmp_path / "bad.png")]) == 1

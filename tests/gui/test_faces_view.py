@@ -25,7 +25,7 @@ def test_gallery_fills_and_locked_tiles_survive_a_reroll(qtbot, make_window, fac
     view = window.faces
     qtbot.waitUntil(lambda: view.model_box.findText("tiny-faces") >= 0, timeout=10_000)
     view.model_box.setCurrentText("tiny-faces")
-    assert not view.hint.isVisibleTo(view)
+    assert not view.hint.isVisibleTo(view) and not view.label_box.isVisibleTo(view)  # not conditional
     view.seed.setValue(11)
     with qtbot.waitSignal(view.grid_ready, timeout=15_000):
         qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)

@@ -99,6 +99,9 @@ class FacesView(QWidget):
         self.rank_k = QSpinBox()
         self.rank_k.setRange(2, 16)
         self.rank_k.setValue(4)
+        self.label_box = QSpinBox()
+        self.label_box.setToolTip("Class label of a conditional model")
+        self.label_title = QLabel("Label")
         self.generate_button = QPushButton("Generate", clicked=self.generate)
         self.reroll_button = QPushButton("Re-roll unlocked", clicked=self.reroll)
         self.hint = QLabel(NO_MODEL_HINT)
@@ -137,7 +140,7 @@ class FacesView(QWidget):
 
         controls, actions = QHBoxLayout(), QHBoxLayout()
         for w in (QLabel("Model"), self.model_box, QLabel("Grid"), self.grid_box, QLabel("Seed"), self.seed,
-                  QLabel("Truncation"), self.truncation):
+                  QLabel("Truncation"), self.truncation, self.label_title, self.label_box):
             controls.addWidget(w)
         controls.addStretch(1)
         for w in (self.rank, self.rank_k, self.generate_button, self.reroll_button):
@@ -188,6 +191,10 @@ class FacesView(QWidget):
         self.rank.setEnabled(bool(info and info.can_rank))
         self.rank_k.setEnabled(bool(info and info.can_rank))
         self.rank.setToolTip("" if info and info.can_rank else "this model has no discriminator beside it")
+        classes = info.num_classes if info else 0
+        self.label_box.setRange(0, max(classes - 1, 0))
+        self.label_box.setVisible(classes > 0)
+        self.label_title.setVisible(classes > 0)
         if info is None:
             self.rank.setChecked(False)
 
@@ -229,7 +236,7 @@ class FacesView(QWidget):
         if not model or not slots:
             return
         k = self.rank_k.value() if self.rank.isChecked() and self.rank.isEnabled() else 1
-        job = self.state.generate(model, seeds, self.truncation.value(), k)
+        job = self.state.generate(model, seeds, self.truncation.value(), k, self.label_box.value())
         self.jobs[self.window.engine.call(job)] = ("grid", slots)
         self.status.emit(f"Generating {len(slots)} face(s)" + (f", best of {k} each" if k > 1 else "") + "…")
 
@@ -300,7 +307,7 @@ class FacesView(QWidget):
             self.status.emit("Mark two faces, A and B, first")
             return
         job = self.state.interpolate(self.model_box.currentText(), self.pair[0], self.pair[1], self.steps.value(),
-                                     self.truncation.value())
+                                     self.truncation.value(), self.label_box.value())
         self.jobs[self.window.engine.call(job)] = ("interpolation",)
 
     def export_frames(self, suffix: str, path: str | None = None) -> None:
