@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-faces", help="rebuild the shipped faces model (procedural faces -> DCGAN -> ONNX)")
     p.add_argument("--work", type=Path, default=Path("build/faces-model"), help="working folder")
     p.add_argument("--out", type=Path, default=Path("resources/models"), help="where to ship the files")
-    p.add_argument("--steps", type=int, default=None, help="training steps (default 3000)")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 5000)")
     p.set_defaults(func=_build_faces)
 
     p = sub.add_parser("import", help="published weights (.pt/.pth, or .onnx) -> an installed app model")

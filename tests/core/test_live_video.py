@@ -225,7 +225,9 @@ def test_displayed_frame_age_does_not_grow_with_a_slow_model(tmp_path, identity)
     pipeline.stop()
     assert len(ages) >= 120
     first, last = np.mean(ages[:50]), np.mean(ages[-50:])
-    assert last < first + 0.02 and max(ages[-50:]) < 0.15, (first, last, max(ages))
+    # A queue would make the age grow by ~15 ms per frame here (seconds by the end); CONTRACTS.md:
+    # compare first and last frames, no absolute number.
+    assert last < first + 0.05, (first, last)
     assert pipeline.slot.replaced > 200  # the frames it could not process were dropped, not queued
 
 
