@@ -1,6 +1,7 @@
 """Take the README's screenshots of each view in a real window (run under Xvfb).
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py [MODEL.onnx ...]
+        [--faces FACES.onnx]
 
 Installs the given models (default: three colour-grade models this script builds, so the
 committed pictures contain nothing under another licence) into a throw-away
@@ -96,9 +97,17 @@ def main() -> None:
     from anime_desktop.core import model_store
     from anime_desktop.gui.main_window import MainWindow
 
-    models = [Path(m) for m in sys.argv[1:]] or colour_grades(home)
+    args = sys.argv[1:]
+    faces = None
+    if "--faces" in args:  # a faces model (ours) to show in the Faces view
+        at = args.index("--faces")
+        faces = Path(args[at + 1])
+        del args[at:at + 2]
+    models = [Path(m) for m in args] or colour_grades(home)
     for model in models:
         model_store.install(model, model_store.sanitize_name(model.stem))
+    if faces is not None:
+        model_store.install(faces, "procedural-faces")
     kodak = REPO.parent / "shared" / "datasets" / "kodak24"
     photos = [kodak / f"kodim{n:02d}.png" for n in (23, 3, 7)]
     app = QApplication([])
