@@ -7,6 +7,7 @@ them (export.default_quality), on the shipped files themselves.
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from anime_desktop.core import model_store, modelfile
