@@ -169,7 +169,7 @@ def test_paired_crops_cut_both_halves_alike_and_refuse_unequal_sizes(tmp_path):
     same = tmp_path / "same"
     (same / "A").mkdir(parents=True)
     (same / "B").mkdir()
-    for i in range(3):
+    for i in range(6):
         image = Image.fromarray(RNG.integers(0, 256, (40, 50, 3), dtype=np.uint8))
         image.save(same / "A" / f"{i}.png")
         image.save(same / "B" / f"{i}.png")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from .. import faces_tasks
 from ..convert import to_pixmap
+from .live import _scrolled
 
 GRID_SIZES = (4, 6, 8)
 TILE_SCALE = 2
@@ -157,15 +158,21 @@ class FacesView(QWidget):
         body = QHBoxLayout()
         body.addWidget(scroll, 3)
         body.addLayout(side, 1)
+        strip_scroll = QScrollArea()  # a long strip scrolls instead of widening the whole view
+        strip_scroll.setWidget(self.strip)
+        strip_scroll.setWidgetResizable(True)
+        strip_scroll.setFixedHeight(64 * TILE_SCALE + 24)
         strip_row = QHBoxLayout()
-        strip_row.addWidget(self.strip, 1)
+        strip_row.addWidget(strip_scroll, 1)
         strip_row.addWidget(self.export_png)
         strip_row.addWidget(self.export_gif)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addLayout(controls)
         layout.addLayout(actions)
         layout.addLayout(body, 1)
         layout.addLayout(strip_row)
+        _scrolled(self, content)
         self.model_box.currentTextChanged.connect(self._model_changed)
         self._set_enabled(False)
 

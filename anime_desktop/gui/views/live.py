@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -147,7 +148,8 @@ class LiveView(QWidget):
         convert_box = QGroupBox("Convert a video file (every frame, with its sound)")
         convert_box.setLayout(convert_layout)
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addLayout(source_row)
         layout.addLayout(option_row)
         layout.addLayout(capture_row)
@@ -155,6 +157,7 @@ class LiveView(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.readouts)
         layout.addWidget(convert_box)
+        _scrolled(self, content)
 
     def _convert_size(self) -> QComboBox:
         self.convert_size = QComboBox()
@@ -483,3 +486,14 @@ class LiveView(QWidget):
 
 
 
+
+
+def _scrolled(view: QWidget, content: QWidget) -> None:
+    """Put `content` in a scroll area filling `view`: the window may be smaller than the controls."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(view)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
