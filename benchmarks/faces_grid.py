@@ -6,12 +6,10 @@ Usage: python benchmarks/faces_grid.py [FACES_MODEL.onnx]
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
-from _common import REPO, need
+from _common import REPO, median_time, need
 
 from anime_desktop.core import latent
 from anime_desktop.engine.loader import load_model
@@ -20,29 +18,19 @@ from anime_desktop.engine.runners import GeneratorRunner
 from anime_desktop.engine.session import SessionConfig
 
 
-def median_seconds(fn, repeat: int = 9) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else next(iter(sorted(need(REPO / "resources" / "models")
                                                                        .glob("faces-default-*[0-9].onnx"))))
     model = load_model(path, SessionConfig(provider="cpu", spinning=False))
     runner, ranker = GeneratorRunner(model), ranker_for(path)
     dim, seeds = runner.io.latent_dim, list(range(64))
-    grid = median_seconds(lambda: latent.grid(runner.generate(latent.latents(seeds, dim))))
+    grid = median_time(lambda: latent.grid(runner.generate(latent.latents(seeds, dim))))
     print(f"{path.name}: 64-face grid {grid * 1000:.0f} ms (goal < 200 ms), {grid / 64 * 1000:.2f} ms per face")
     if ranker is not None:
         def ranked():
             pool = runner.generate(latent.latents(list(range(256)), dim))
             ranker.scores(pool)
-        print(f"  ranked, best of 4 (256 candidates + scores): {median_seconds(ranked) * 1000:.0f} ms")
+        print(f"  ranked, best of 4 (256 candidates + scores): {median_time(ranked) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

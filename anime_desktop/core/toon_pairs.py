@@ -60,7 +60,7 @@ def render_pairs(sources: list[Path], out_dir: Path, plan: PairPlan = PairPlan()
         try:
             photo = imageio.load_image(src).rgb
         except AnimeDesktopError as exc:
-            yield f"skipped {src}: {exc}"
+            yield f"skipped {src}: {getattr(exc, 'reason', exc)}"
             continue
         for tag, rgb in variants(photo, plan, rng):
             name = f"{src.stem}-{tag}.png"

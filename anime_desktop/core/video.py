@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class Frame:
     captured_at: float  # time.perf_counter() when the frame was read
 
 
-class FrameSource:
+class FrameSource(ABC):
     """Common ground of cameras and files: `read()` gives the next Frame, or None when there is
     none right now; `finished` tells the end of a file from a camera's missed frame."""
 
@@ -51,11 +52,13 @@ class FrameSource:
     size: tuple[int, int] = (0, 0)  # width, height
     finished = False
 
+    @abstractmethod
     def read(self) -> Frame | None:
-        raise NotImplementedError
+        """The next frame, or None when there is none right now (see `finished`)."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the device or file; reading afterwards is not allowed."""
 
     def __enter__(self):
         return self

@@ -25,6 +25,7 @@ from .progress import Progress, null_progress
 
 Infer = Callable[[np.ndarray], np.ndarray]
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
+PICTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 
 class VideoError(AnimeDesktopError):
@@ -81,6 +82,8 @@ def convert(src: Path, dst: Path, infer: Infer, options: VideoOptions = VideoOpt
     src, dst = Path(src), Path(dst)
     if not src.is_file():
         raise VideoError(f"{src}: no such video file")
+    if src.suffix.lower() in PICTURE_EXTENSIONS:  # FFmpeg would read it as a one-frame video
+        raise VideoError(f"{src}: a picture, not a video; use `anime-desktop stylize` for pictures")
     if dst.resolve() == src.resolve():
         raise VideoError(f"{dst}: the output would replace the input; choose another name")
     if dst.exists() and not options.overwrite:

@@ -321,6 +321,11 @@ def test_a_cancelled_conversion_leaves_nothing_and_never_touches_the_input(tmp_p
     assert (folder / "in.mp4").read_bytes() == before
     with pytest.raises(video_convert.VideoError, match="replace the input"):
         drain(video_convert.convert(folder / "in.mp4", folder / "in.mp4", swap.run))
+    from PIL import Image
+
+    Image.new("RGB", (32, 24)).save(folder / "still.jpg")
+    with pytest.raises(video_convert.VideoError, match="a picture, not a video"):
+        drain(video_convert.convert(folder / "still.jpg", folder / "o.mp4", swap.run))
     (folder / "junk.mp4").write_bytes(b"not a video")
     with pytest.raises(video_convert.VideoError, match="junk.mp4"):
         drain(video_convert.convert(folder / "junk.mp4", folder / "o.mp4", swap.run))
