@@ -129,6 +129,10 @@ class DCGANConfig(TrainConfig):
     variant: str = "classic"  # or "upsample": linear -> 8x8 -> upsample + conv, SN + dropout D
     num_classes: int = 0  # > 0: conditional on one-hot labels
     save_every: int = 2000
+    # Against D winning outright and G collapsing to a few modes (both off by default):
+    instance_noise: float = 0.0  # sigma of Gaussian noise on D's inputs, in [-1, 1] units ...
+    noise_steps: int = 0  # ... fading linearly to zero over this many steps (0: constant)
+    real_label: float = 1.0  # one-sided label smoothing: D's target for real images (e.g. 0.9)
 
 
 def load(config_class: type, file: Path | None = None, overrides: list[str] | None = None):

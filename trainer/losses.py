@@ -18,13 +18,14 @@ def _check_mode(mode: str) -> None:
         raise ValueError(f"adversarial loss must be one of {ADVERSARIAL_MODES}, not {mode!r}")
 
 
-def d_real(real: torch.Tensor, mode: str = "lsgan") -> torch.Tensor:
-    """D's loss on samples it should call real (target 1)."""
+def d_real(real: torch.Tensor, mode: str = "lsgan", target: float = 1.0) -> torch.Tensor:
+    """D's loss on samples it should call real (target 1, or less for one-sided label smoothing,
+    Salimans et al. 2016; hinge has no target and ignores it)."""
     _check_mode(mode)
     if mode == "lsgan":
-        return ((real - 1) ** 2).mean()
+        return ((real - target) ** 2).mean()
     if mode == "bce":
-        return F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+        return F.binary_cross_entropy_with_logits(real, torch.full_like(real, target))
     return F.relu(1 - real).mean()
 
 

@@ -99,6 +99,53 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(family, tmp_path, faces
             assert torch.equal(a[net][key], b[net][key]), f"{net}.{key}"
 
 
+def test_dcgan_with_instance_noise_and_label_smoothing_resumes_bit_for_bit(tmp_path, faces):
+    opts = ("--instance_noise=0.2", "--noise_steps=4", "--real_label=0.9")
+    assert run("dcgan", faces, tmp_path / "straight", 6, *opts) == 0
+    assert run("dcgan", faces, tmp_path / "split", 3, *opts) == 0
+    assert run("dcgan", faces, tmp_path / "split", 6, "--resume", *opts) == 0
+    a, b = (torch.load(tmp_path / r / "checkpoint-6" / "state.pt", weights_only=True)["family"]["nets"]
+            for r in ("straight", "split"))
+    for net in a:
+        for key in a[net]:
+            assert torch.equal(a[net][key], b[net][key]), f"{net}.{key}"
+
+
+def test_instance_noise_reaches_the_discriminator_and_fades_out():
+    from trainer.config import DCGANConfig
+
+    family = FAMILIES["dcgan"](DCGANConfig(ngf=4, ndf=4, latent_dim=8, batch_size=8, instance_noise=0.3,
+                                           noise_steps=10), torch.device("cpu"))
+    assert [family.noise_sigma(s) for s in (0, 5, 10, 20)] == pytest.approx([0.3, 0.15, 0.0, 0.0])
+    seen = []
+    d = family.nets["D"]
+    d.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].detach().clone()))
+    real = torch.zeros(8, 3, 64, 64)  # flat grey: any spread D sees is the noise
+    for step in (0, 10):
+        seen.clear()
+        family.set_input({"image": real})
+        family.optimize_parameters(step)
+        spread = seen[0].std().item()
+        assert spread == pytest.approx(0.3, rel=0.05) if step == 0 else spread == 0.0
+
+
+def test_label_smoothing_stops_pushing_real_logits_at_the_target():
+    """With target 0.9, BCE on a real logit is smallest at logit(0.9), not at +infinity."""
+    from trainer import losses
+
+    logits = torch.linspace(0.0, 6.0, 601)
+    plain = torch.stack([losses.d_real(x.view(1), "bce") for x in logits])
+    smooth = torch.stack([losses.d_real(x.view(1), "bce", 0.9) for x in logits])
+    assert plain.argmin() == len(logits) - 1  # always wants a larger logit
+    assert logits[smooth.argmin()].item() == pytest.approx(np.log(9.0), abs=0.01)
+    assert losses.d_real(torch.tensor([0.5]), "lsgan", 0.9).item() == pytest.approx(0.16)
+
+
+def test_dcgan_anti_collapse_options_are_checked(tmp_path, faces, capsys):
+    assert run("dcgan", faces, tmp_path / "r", 2, "--instance_noise=-1") == 2
+    assert "instance_noise and noise_steps must not be negative" in capsys.readouterr().err
+
+
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, faces, monkeypatch):
     original = FAMILIES["dcgan"].optimize_parameters
 
