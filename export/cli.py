@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work", type=Path, default=Path("build/faces-model"), help="working folder")
     p.add_argument("--out", type=Path, default=Path("resources/models"), help="where to ship the files")
     p.add_argument("--steps", type=int, default=None, help="training steps (default 5000)")
+    p.add_argument("--count", type=_at_least(1), default=20_000, help="procedural faces to train on (default 20000)")
+    p.add_argument("--held-out", type=_at_least(2), default=1000,
+                   help="held-out faces SWD is measured on (default 1000)")
     p.set_defaults(func=_build_faces)
 
     p = sub.add_parser("import", help="published weights (.pt/.pth, or .onnx) -> an installed app model")
@@ -80,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel-order", choices=("RGB", "BGR"))
     p.set_defaults(func=_import)
     return parser
+
+
+def _at_least(low: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
+        return value
+
+    return parse
 
 
 def _facts(p: argparse.ArgumentParser) -> None:
@@ -146,7 +159,7 @@ def _build_default(ns) -> int:
 def _build_faces(ns) -> int:
     from .build_faces import DEFAULT_STEPS, build
 
-    return build(ns.work, ns.out, ns.steps if ns.steps is not None else DEFAULT_STEPS)
+    return build(ns.work, ns.out, ns.steps if ns.steps is not None else DEFAULT_STEPS, ns.count, ns.held_out)
 
 
 def _import(ns) -> int:

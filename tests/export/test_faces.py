@@ -123,3 +123,36 @@ def test_conditional_models_take_a_label(tmp_path, capsys):
     assert not np.array_equal(np.asarray(Image.open(tmp_path / "l0.png")), np.asarray(Image.open(tmp_path / "l2.png")))
     capsys.readouterr()
     assert app(["faces", "-m", str(model), "-n", "1", "--label", "7", "-o", str(tmp_path / "bad.png")]) == 1
+
+
+def test_build_faces_ships_only_what_passes_its_gate(tmp_path, monkeypatch, capsys):
+    """The whole build on a tiny budget: 2 steps cannot halve SWD, so nothing ships and the card
+    says why; with the gate lifted, the model, its discriminator and the card land in --out and
+    replace an older faces model there."""
+    from export import build_faces
+
+    out = tmp_path / "models"
+    out.mkdir()
+    (out / "faces-default-fp32.onnx").write_bytes(b"an older build")
+    args = ["build-faces", "--work", str(tmp_path / "work"), "--out", str(out), "--steps", "2", "--count", "64",
+            "--held-out", "32"]
+    assert export(args) == 1
+    assert "not shipped" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["faces-default-fp32.onnx"]
+    card = (tmp_path / "work" / "faces-default.md").read_text(encoding="utf-8")
+    assert "2 steps" in card and "32 held-out renders" in card
+
+    monkeypatch.setattr(build_faces, "SWD_GATE", 1e9)
+    assert export(args) == 0
+    shipped = sorted(p.name for p in out.iterdir())
+    assert "faces-default.md" in shipped and len(shipped) == 3
+    model = next(out / n for n in shipped if n.endswith(".onnx") and not n.endswith(".disc.onnx"))
+    assert model.read_bytes() != b"an older build" and model_store.discriminator_for(model) is not None
+    runner = GeneratorRunner(load_model(model))
+    assert runner.generate(latent.latents([1, 2], runner.io.latent_dim)).shape == (2, 64, 64, 3)
+
+
+def test_build_faces_refuses_nonsense_sizes(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        export(["build-faces", "--count", "0"])
+    assert exit_.value.code == 2 and "must be at least 1" in capsys.readouterr().err
