@@ -286,18 +286,25 @@ def toon_pairs(ns) -> int:
 
 def models_list(ns) -> int:
     installed, shipped = model_store.installed(), model_store.shipped()
-    print(f"{'NAME':<24} {'FAMILY':<12} {'STYLE':<14} {'PREC':<9} {'SIZE':>8}  {'WHERE':<9} LICENSE")
-    print(f"{'toon':<24} {'classical':<12} {'toon':<14} {'-':<9} {'-':>8}  {'built-in':<9} Apache-2.0")
+    rows = [["NAME", "FAMILY", "STYLE", "PREC", "SIZE", "WHERE", "LICENSE"],
+            ["toon", "classical", "toon", "-", "-", "built-in", "Apache-2.0"]]
     for where, models in (("built-in", shipped), ("installed", installed)):
         for name, path in models.items():
             try:
                 meta = modelfile.read_metadata(path)
             except AnimeDesktopError as exc:
-                print(f"{name:<24} (unreadable: {exc.reason})")
+                rows.append([name, f"(unreadable: {exc.reason})"])
                 continue
-            size = f"{path.stat().st_size / 1e6:.1f} MB"
-            print(f"{name:<24} {meta.get('family', '?'):<12} {meta.get('style', '-'):<14} "
-                  f"{meta.get('precision', 'fp32'):<9} {size:>8}  {where:<9} {meta.get('license', 'unknown')}")
+            rows.append([name, meta.get("family", "?"), meta.get("style", "-"), meta.get("precision", "fp32"),
+                         f"{path.stat().st_size / 1e6:.1f} MB", where, meta.get("license", "unknown")])
+    # Columns as wide as their longest entry, so long style names do not shift the rest.
+    widths = [max(len(r[i]) for r in rows if len(r) > i and len(r) == 7) for i in range(7)]
+    for row in rows:
+        if len(row) < 7:
+            print(f"{row[0]:<{widths[0]}}  {row[1]}")
+            continue
+        cells = [f"{c:>{w}}" if i == 4 else f"{c:<{w}}" for i, (c, w) in enumerate(zip(row, widths))]
+        print("  ".join(cells[:-1]) + "  " + row[-1])
     if not installed:
         print("(no models installed; add one with `anime-desktop models import FILE.onnx`)")
     return EXIT_OK

@@ -134,6 +134,10 @@ def test_models_commands(tmp_path, colour_onnx, capsys):
     assert main(["models", "list"]) == 0
     listing = capsys.readouterr().out
     assert "swap-fp32" in listing and "second" in listing and "Apache-2.0" in listing
+    rows = listing.splitlines()
+    # Columns line up whatever the names' lengths ("Procedural faces" is wider than most styles).
+    starts = {max(r.find(" built-in "), r.find(" installed ")) for r in rows[1:]}
+    assert len(starts) == 1 and rows[0].find(" WHERE ") in starts
     assert main(["models", "info", "second"]) == 0
     assert "layout: NCHW" in capsys.readouterr().out
     photo = tmp_path / "p.png"
