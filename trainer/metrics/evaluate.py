@@ -19,11 +19,30 @@ from .swd import swd
 METRICS = ("swd", "fid", "kid", "lpips", "is")
 
 
+def _npz_images(folder: Path) -> list[np.ndarray] | None:
+    """The `images` arrays of a .npz file or of the .npz files in a folder (what render-faces writes
+    and DCGAN training reads), or None where there are none."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.npz")) if folder.is_dir() else ([folder] if folder.suffix == ".npz" else [])
+    if not files:
+        return None
+    arrays = []
+    for file in files:
+        with np.load(file) as data:
+            if "images" not in data:
+                raise ValueError(f"{file}: no `images` array (N, H, W, 3 uint8)")
+            arrays.append(data["images"])
+    return list(np.concatenate(arrays))
+
+
 def load_folder(folder: Path, size: int | None = None, limit: int | None = None) -> torch.Tensor:
-    """uint8 NCHW images of one size (the first image's, or `size` square), unreadable ones skipped."""
+    """uint8 NCHW images of one size (the first image's, or `size` square), unreadable ones skipped.
+
+    `folder` may also be a .npz file, or a folder of them, holding `images` (N, H, W, 3)."""
+    arrays = _npz_images(folder)
     images = []
-    for path in list_images(folder)[:limit]:
-        rgb = read_rgb(path)
+    for item in (arrays[:limit] if arrays is not None else list_images(folder)[:limit]):
+        rgb = item if arrays is not None else read_rgb(item)
         if rgb is None:
             continue
         if size is None:
