@@ -76,6 +76,21 @@ def test_ranking_interpolation_and_saving(qtbot, make_window, faces_model, tmp_p
         assert gif.n_frames == 10
 
 
+def test_a_fresh_install_opens_the_gallery_on_the_shipped_model(qtbot, make_window):
+    """Nothing installed: the Faces view picks faces-default, ranking is on offer, the grid fills."""
+    window = make_window(0)
+    view = window.faces
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.model_box.count() > 0, timeout=10_000)
+    assert view.model_box.currentText().startswith("faces-default-") and not view.hint.isVisibleTo(view)
+    assert view.rank.isEnabled()  # its discriminator ships beside it
+    with qtbot.waitSignal(view.grid_ready, timeout=15_000):
+        qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)
+    images = [t.face.image.astype(int) for t in view.tiles]
+    assert len(images) == 16 and all(im.shape == (64, 64, 3) and im.std() > 20 for im in images)
+    assert min(np.abs(a - b).mean() for i, a in enumerate(images) for b in images[i + 1:]) > 2
+
+
 def test_without_a_faces_model_the_view_says_how_to_get_one(qtbot, make_window, monkeypatch):
     monkeypatch.setattr(model_store, "shipped", lambda: {})
     window = make_window(0)  # nothing shipped: only `toon` in the style box
