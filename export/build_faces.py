@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 NAME = "faces-default"
-DEFAULT_STEPS = 5000
+DEFAULT_STEPS = 8000
 # D at half the width of G, instance noise on D's inputs fading out over the run, and real
 # labels smoothed to 0.9: without the last two, D wins outright on these crisp, flat drawings
 # (fake loss 1e-5) and G collapses onto a few faces; two builds without them missed the gate
