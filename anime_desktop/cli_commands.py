@@ -298,7 +298,7 @@ def models_list(ns) -> int:
             rows.append([name, meta.get("family", "?"), meta.get("style", "-"), meta.get("precision", "fp32"),
                          f"{path.stat().st_size / 1e6:.1f} MB", where, meta.get("license", "unknown")])
     # Columns as wide as their longest entry, so long style names do not shift the rest.
-    widths = [max(len(r[i]) for r in rows if len(r) > i and len(r) == 7) for i in range(7)]
+    widths = [max(len(r[i]) for r in rows if len(r) == 7) for i in range(7)]
     for row in rows:
         if len(row) < 7:
             print(f"{row[0]:<{widths[0]}}  {row[1]}")
