@@ -9,6 +9,7 @@ Every folder problem is found before training starts and reported in one sentenc
 from __future__ import annotations
 
 import logging
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +193,21 @@ class PairedData:
         return {"source": to_tensor(sources), "target": to_tensor(targets)}
 
 
+def read_npz(path: Path, keys: tuple[str, ...] = ("images",)) -> dict[str, np.ndarray]:
+    """The named arrays of a face-set .npz (what render-faces writes), or a DataError that says
+    what is wrong: numpy's own message for a corrupt file talks about pickles."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in keys if k not in data]
+            if missing:
+                raise DataError(f"{path}: no `{missing[0]}` array (images: N, H, W, 3 uint8; labels: N ints)")
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__})") from None
+
+
 class FaceData:
     """Faces for DCGAN: a folder of images, or .npz files holding `images` (N, H, W, 3) uint8."""
 
@@ -200,7 +216,7 @@ class FaceData:
         arrays = sorted(root.glob("*.npz")) if root.is_dir() else ([root] if root.suffix == ".npz" else [])
         self.labels = None
         if arrays:
-            loaded = [np.load(p) for p in arrays]
+            loaded = [read_npz(p) for p in arrays]
             self.images = np.concatenate([d["images"] for d in loaded])
             if labels:
                 if any("labels" not in d for d in loaded):

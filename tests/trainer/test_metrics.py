@@ -59,6 +59,10 @@ def test_eval_reads_npz_face_sets_like_the_image_folders(tmp_path, capsys):
                      "--json", str(tmp_path / "m.json")]) == 0
         results.append(json.loads((tmp_path / "m.json").read_text())["swd"])
     assert results[0] == results[1]
+    # Unusable data is a data error (exit 2, as in training), and the message says what is wrong.
     np.savez(tmp_path / "bad.npz", pictures=np.zeros((2, 8, 8, 3), np.uint8))
-    assert main(["eval", "--real", str(tmp_path / "bad.npz"), "--fake", str(tmp_path / "fake")]) == 1
+    assert main(["eval", "--real", str(tmp_path / "bad.npz"), "--fake", str(tmp_path / "fake")]) == 2
     assert "no `images` array" in capsys.readouterr().err
+    (tmp_path / "corrupt.npz").write_bytes(b"not a zip")
+    assert main(["eval", "--real", str(tmp_path / "corrupt.npz"), "--fake", str(tmp_path / "fake")]) == 2
+    assert "not a readable .npz file" in capsys.readouterr().err

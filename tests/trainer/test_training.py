@@ -286,6 +286,13 @@ def test_bad_data_is_refused_before_training(tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
+def test_a_corrupt_face_set_is_refused_with_a_clear_reason(tmp_path, capsys):
+    (tmp_path / "faces.npz").write_bytes(b"not a zip")
+    assert run("dcgan", tmp_path, tmp_path / "r", 2) == 2
+    assert "faces.npz: not a readable .npz file" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
 def test_corrupt_images_are_skipped_with_a_warning(tmp_path, unpaired, caplog):
     (unpaired / "real_images" / "9.png").write_bytes(b"broken")
     assert run("cartoongan", unpaired, tmp_path / "r", 4, "--batch_size=4") == 0

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..data import list_images, read_rgb
+from ..data import DataError, list_images, read_npz, read_rgb
 from .swd import swd
 
 METRICS = ("swd", "fid", "kid", "lpips", "is")
@@ -26,13 +26,7 @@ def _npz_images(folder: Path) -> list[np.ndarray] | None:
     files = sorted(folder.glob("*.npz")) if folder.is_dir() else ([folder] if folder.suffix == ".npz" else [])
     if not files:
         return None
-    arrays = []
-    for file in files:
-        with np.load(file) as data:
-            if "images" not in data:
-                raise ValueError(f"{file}: no `images` array (N, H, W, 3 uint8)")
-            arrays.append(data["images"])
-    return list(np.concatenate(arrays))
+    return list(np.concatenate([read_npz(file)["images"] for file in files]))
 
 
 def load_folder(folder: Path, size: int | None = None, limit: int | None = None) -> torch.Tensor:
@@ -51,9 +45,9 @@ def load_folder(folder: Path, size: int | None = None, limit: int | None = None)
             rgb = np.asarray(Image.fromarray(rgb).resize((size, size), Image.BICUBIC))
         images.append(rgb)
     if not images:
-        raise ValueError(f"{folder}: no readable images")
+        raise DataError(f"{folder}: no readable images")
     if len({im.shape for im in images}) > 1:
-        raise ValueError(f"{folder}: images of different sizes; pass --size to resize them to one square size")
+        raise DataError(f"{folder}: images of different sizes; pass --size to resize them to one square size")
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
 
 
