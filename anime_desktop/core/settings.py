@@ -2,48 +2,58 @@
 
 Why not QSettings: the CLI and tests must read the same settings without Qt, and a JSON
 file with a schema version can be migrated and inspected by hand (ARCHITECTURE.md
-convention 7). Unknown keys from newer versions are kept, never dropped.
+convention 7). Why pydantic: it checks every field on read (napari's settings do the same),
+so a hand-edited or foreign file cannot crash the app: a field of the wrong type falls back
+to its default with one warning naming it, and a file that is not a JSON object is kept
+aside as `settings.json.bad` (`datafiles`). Unknown keys from newer versions are kept in
+`extra`, never dropped, and a newer `schema_version` is read as far as this version can.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Literal
 
-from . import paths
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import datafiles, paths
 
 SCHEMA_VERSION = 1
 PROVIDERS = ("auto", "cpu", "cuda", "dml", "coreml")
+THEMES = ("dark", "light")
+OUTPUT_FORMATS = ("png", "jpg", "webp")
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Settings:
-    schema_version: int = SCHEMA_VERSION
+class Settings(BaseModel):
+    """Everything the app remembers between runs; attributes are read and assigned directly."""
+
+    # Assignment is not re-validated: views assign values they produced themselves, and the next
+    # load validates the file anyway. Strict: a number never silently becomes a model name.
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    schema_version: int = Field(SCHEMA_VERSION, ge=0)
     last_model: str = ""
-    provider: str = "auto"
+    provider: Literal["auto", "cpu", "cuda", "dml", "coreml"] = "auto"
     last_input_dir: str = ""
     last_output_dir: str = ""
-    output_format: str = "png"
-    jpeg_quality: int = 95
-    max_side: int = 0
-    tile_mp: float = 2.0
-    keep_colours: float = 0.0
-    compare_models: list[str] = field(default_factory=list)
+    output_format: Literal["png", "jpg", "webp"] = "png"
+    jpeg_quality: int = Field(95, ge=1, le=100)
+    max_side: int = Field(0, ge=0)
+    tile_mp: float = Field(2.0, gt=0)
+    keep_colours: float = Field(0.0, ge=0, le=1)
+    compare_models: list[str] = Field(default_factory=list)
     window_geometry: str = ""
     window_state: str = ""
-    theme: str = "dark"
-    live_size: int = 384  # live view processing short side
+    theme: Literal["dark", "light"] = "dark"
+    live_size: int = Field(384, ge=16)  # live view processing short side
     live_mirror: bool = False
     live_split: bool = False
     live_steady: bool = False
     live_folder: str = ""  # snapshots and recordings (default: Pictures/Anime Desktop)
-    extra: dict = field(default_factory=dict)
+    extra: dict = Field(default_factory=dict)  # keys this version does not know, kept for newer ones
 
     @classmethod
     def path(cls) -> Path:
@@ -51,51 +61,43 @@ class Settings:
 
     @classmethod
     def load(cls) -> Settings:
-        """Read settings; a missing or unreadable file gives defaults (and a log line)."""
+        """Read settings; whatever is in the file, this returns usable settings (never raises)."""
         path = cls.path()
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        raw = datafiles.read_object(path)
+        if raw is None:
             return cls()
-        except (OSError, ValueError) as exc:
-            log.warning("settings file %s unreadable (%s); using defaults", path, exc)
-            return cls()
-        return cls._from_raw(_migrate(raw))
+        return cls._from_raw(_migrate(raw, path), path)
 
     @classmethod
-    def _from_raw(cls, raw: dict) -> Settings:
-        names = {f.name for f in fields(cls)}
-        known = {k: v for k, v in raw.items() if k in names}
-        extra = dict(known.pop("extra", {}) or {})
-        extra.update({k: v for k, v in raw.items() if k not in names})
-        settings = cls(**known, extra=extra)
-        if settings.provider not in PROVIDERS:
-            settings.provider = "auto"
+    def _from_raw(cls, raw: dict, where: Path | str = "settings") -> Settings:
+        extra = raw.pop("extra", None)
+        extra = dict(extra) if isinstance(extra, dict) else {}
+        extra.update({k: v for k, v in raw.items() if k not in cls.model_fields})
+        settings = datafiles.validate_fields(cls, raw, where)
+        settings.extra = extra
         return settings
 
     def save(self) -> None:
         """Write atomically, so a crash mid-save never leaves a broken settings file."""
-        path = self.path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = asdict(self)
+        data = self.model_dump(mode="json")
         extra = data.pop("extra")
         data.update({k: v for k, v in extra.items() if k not in data})
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=2, sort_keys=True)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        datafiles.write_object(self.path(), data)
 
 
-def _migrate(raw: dict) -> dict:
-    """Bring an older file up to SCHEMA_VERSION, one step at a time."""
-    version = int(raw.get("schema_version", 0) or 0)
+def _migrate(raw: dict, path: Path) -> dict:
+    """Bring an older file up to SCHEMA_VERSION, one step at a time; a newer one is read as is."""
+    version = raw.get("schema_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        log.warning("%s: field 'schema_version' has an unusable value; reading it as version %d",
+                    path, SCHEMA_VERSION)
+        raw["schema_version"] = version = SCHEMA_VERSION
     if version < 1:
         # Version 0 (unreleased builds) called the provider "execution_provider".
         if "execution_provider" in raw:
             raw["provider"] = raw.pop("execution_provider")
         raw["schema_version"] = 1
+    elif version > SCHEMA_VERSION:
+        log.warning("%s was written by a newer Anime Desktop (schema %d); reading the settings this "
+                    "version knows and keeping the rest", path, version)
     return raw
