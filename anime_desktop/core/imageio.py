@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import tempfiles
 from .errors import ImageReadError, ImageTooLargeError, ImageWriteError
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
@@ -141,18 +141,20 @@ def save_image(path: str | Path, rgb: np.ndarray, *, alpha: np.ndarray | None = 
 
 
 def _atomic_write(path: Path, write, overwrite: bool) -> Path:
-    """Write through `write(file)` into a temporary file beside `path`, then move it into place."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    """Write through `write(file)` into a temporary file beside `path`, then move it into place.
+
+    The temporary file follows the one pattern of `tempfiles`, so a run killed mid-write
+    leaves a file the next run's sweep recognises and removes.
+    """
     try:
-        with open(tmp, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _commit(tmp, path, overwrite)
+        with tempfiles.PartFile(path) as part:
+            with open(part.path, "wb") as fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            part.publish(overwrite)
     except OSError as exc:
         raise ImageWriteError(path, write_reason(exc), "write") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -184,21 +186,6 @@ def _save_params(pil_format: str, quality: int, png_level: int, exif: bytes | No
     return params
 
 
-def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # atomic "create only if absent": never replaces someone's file
-    except FileExistsError:
-        raise
-    except OSError:
-        # Filesystems without hard links (FAT, some network shares): check, then rename.
-        if path.exists():
-            raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
-        os.replace(tmp, path)
-
-
 def write_reason(exc: OSError) -> str:
     """A person's words for why a write failed."""
     if isinstance(exc, FileExistsError):
@@ -209,6 +196,8 @@ def write_reason(exc: OSError) -> str:
         return "cannot write to this folder (read-only or no permission)"
     if exc.errno == errno.ENOENT:
         return "the folder does not exist"
+    if exc.errno == errno.ENOTDIR:
+        return "a file is in the way where the output folder should be"
     return f"could not be written ({exc.strerror or exc})"
 
 

@@ -8,19 +8,20 @@ the file's SHA-256, so renaming or copying the file keeps them.
 
 from __future__ import annotations
 
-import json
-import os
+import logging
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
-from . import paths, toon
+from pydantic import BaseModel, ValidationError
+
+from . import datafiles, modelfile, paths, tempfiles, toon
 from .errors import ModelFileError, ModelNotFoundError
 from .resources import resource_path
 from .types import IOConvention
 
 NAME_RE = re.compile(r"^[a-z0-9._-]+$")
+log = logging.getLogger(__name__)
 DISCRIMINATOR_SUFFIX = ".disc.onnx"  # a faces model's discriminator, shipped beside it (quality ranking)
 
 
@@ -28,7 +29,8 @@ def _models_in(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
     return {p.stem: p for p in sorted(folder.glob("*.onnx"))
-            if NAME_RE.match(p.stem) and not p.name.endswith(DISCRIMINATOR_SUFFIX)}
+            if NAME_RE.match(p.stem) and not p.name.startswith(".")  # temporary files are hidden
+            and not p.name.endswith(DISCRIMINATOR_SUFFIX)}
 
 
 def discriminator_for(model: Path) -> Path | None:
@@ -52,11 +54,12 @@ def reserved(name: str) -> bool:
     return name == toon.NAME or name in shipped()
 
 
-def resolve(model: str) -> tuple[str, Path]:
-    """(name, path) for an installed or shipped name, or a path to an `.onnx` file.
+def resolve(model: str, task: str | None = None) -> tuple[str, Path]:
+    """(name, path) for an installed or shipped name, or a path to a model file.
 
     A path's name is its stem, lowercased (CONTRACTS.md: the `<model>` part of output names).
     The classical `toon` style has no file; the engine handles that name before calling this.
+    `task` only shapes the error: it lists the models that can do the job that was asked.
     """
     models = {**shipped(), **installed()}
     if model in models:
@@ -64,9 +67,26 @@ def resolve(model: str) -> tuple[str, Path]:
     candidate = Path(model).expanduser()
     if candidate.is_file():
         return sanitize_name(candidate.stem), candidate
-    known = ", ".join(models) or "none installed"
-    raise ModelNotFoundError(
-        f"no model '{model}': it is neither an installed model ({known}) nor an existing .onnx file")
+    able = ", ".join(names_for(task)) or "none installed"
+    job = JOBS.get(task, "")
+    raise ModelNotFoundError(f"no model '{model}': it is neither an installed model nor an existing file; "
+                             f"models that can {job or 'be used'}: {able}")
+
+
+JOBS = {"image-to-image": "stylize", "latent-to-image": "draw faces"}
+
+
+def names_for(task: str | None = None) -> list[str]:
+    """Names of the models that can do `task` (all when None), the built-in `toon` included."""
+    names = [toon.NAME] if task in (None, "image-to-image") else []
+    for name, path in {**shipped(), **installed()}.items():
+        try:
+            kind = modelfile.read_metadata(path).get("task", "image-to-image")
+        except ModelFileError:
+            continue  # an unreadable file can do no job; `models list` shows why
+        if task is None or kind == task:
+            names.append(name)
+    return names
 
 
 def sanitize_name(text: str) -> str:
@@ -93,23 +113,28 @@ def install(source: Path, name: str) -> Path:
         raise ModelFileError(source, f"'{name}' is the name of a model that comes with the app; choose another "
                                      "name with --name")
     folder = paths.models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.onnx"
     if target.exists():
         raise ModelFileError(source, f"a model named '{name}' is installed already; choose another name with --name")
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".part", dir=folder)
-    os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
-        os.link(tmp, target)  # fails if a concurrent install took the name meanwhile
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfiles.sweep_stale(folder)
+        _copy_in(source, target, overwrite=False)  # refuses if a concurrent install took the name meanwhile
+        disc = discriminator_for(source)
+        if disc is not None:  # a faces model keeps its ranking discriminator
+            _copy_in(disc, folder / f"{name}{DISCRIMINATOR_SUFFIX}", overwrite=True)
     except FileExistsError:
         raise ModelFileError(source, f"a model named '{name}' is installed already") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    disc = discriminator_for(source)
-    if disc is not None:  # a faces model keeps its ranking discriminator
-        shutil.copyfile(disc, folder / f"{name}{DISCRIMINATOR_SUFFIX}")
+    except OSError as exc:
+        raise ModelFileError(folder, f"cannot install models here ({exc.strerror or exc}); "
+                                     f"check the folder or set {paths.HOME_ENV}") from None
     return target
+
+
+def _copy_in(source: Path, target: Path, overwrite: bool) -> None:
+    with tempfiles.PartFile(target) as part:
+        shutil.copyfile(source, part.path)
+        part.publish(overwrite)
 
 
 def remove(name: str) -> Path:
@@ -123,35 +148,45 @@ def remove(name: str) -> Path:
     return models[name]
 
 
+class _StoredConvention(BaseModel):
+    """One entry of `conventions.json`; `io` is checked by IOConvention itself."""
+
+    io: dict
+    confirmed: bool = False
+
+
 class ConventionStore:
-    """JSON map of file SHA-256 -> IOConvention (+ whether a person confirmed it)."""
+    """JSON map of file SHA-256 -> IOConvention (+ whether a person confirmed it).
+
+    A cache the app can always rebuild by probing, so anything unusable in it is dropped
+    with a warning: a bad file is kept aside as `conventions.json.bad`, a bad entry ignored.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.data_dir() / "conventions.json"
 
-    def _read(self) -> dict:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {}
+    def _read(self) -> dict[str, _StoredConvention]:
+        entries = {}
+        for sha, entry in (datafiles.read_object(self.path) or {}).items():
+            try:
+                entries[sha] = _StoredConvention.model_validate(entry)
+            except ValidationError:
+                log.warning("%s: entry '%s' is unusable; it will be probed again", self.path, sha[:12])
+        return entries
 
     def get(self, sha256: str) -> tuple[IOConvention, bool] | None:
         entry = self._read().get(sha256)
-        if not entry:
+        if entry is None:
             return None
         try:
-            return IOConvention.from_dict(entry["io"]), bool(entry.get("confirmed"))
+            return IOConvention.from_dict(entry.io), entry.confirmed
         except (KeyError, TypeError, ValueError):
             return None
 
     def put(self, sha256: str, io: IOConvention, confirmed: bool = False) -> None:
         data = self._read()
-        previous = data.get(sha256) or {}
-        if previous.get("confirmed") and not confirmed:
+        previous = data.get(sha256)
+        if previous is not None and previous.confirmed and not confirmed:
             return  # a person's answer outranks a later automatic probe
-        data[sha256] = {"io": io.to_dict(), "confirmed": confirmed}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".conventions-", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        data[sha256] = _StoredConvention(io=io.to_dict(), confirmed=confirmed)
+        datafiles.write_object(self.path, {k: v.model_dump(mode="json") for k, v in data.items()})

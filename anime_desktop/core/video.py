@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from . import tempfiles
 from .errors import AnimeDesktopError
 
 PROBE_INDICES = range(10)
@@ -192,15 +193,17 @@ class VideoRecorder:
             raise RecordingError(f"{self.path}: record to .mp4 or .avi")
         if self.path.exists():
             raise RecordingError(f"{self.path}: exists already; choose another name")
-        self.part = self.path.with_name(f".{self.path.stem}.part{self.path.suffix}")
         self.size, self.fps = size, max(1.0, float(fps))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            tempfiles.sweep_stale(self.path.parent)
+            self.reservation = tempfiles.PartFile(self.path).reserve()
         except OSError as exc:
-            raise RecordingError(f"{self.path.parent}: cannot create the folder ({exc.strerror})") from None
+            raise RecordingError(f"{self.path.parent}: cannot write recordings here ({exc.strerror})") from None
+        self.part = self.reservation.path
         self.writer = cv2.VideoWriter(str(self.part), cv2.VideoWriter_fourcc(*codec), self.fps, size)
         if not self.writer.isOpened():
-            self.part.unlink(missing_ok=True)
+            self.reservation.discard()
             raise RecordingError(f"{self.path}: cannot write here (read-only folder, full disk or no "
                                  f"{codec} encoder)")
         self.frames = 0
@@ -214,12 +217,12 @@ class VideoRecorder:
     def close(self) -> Path | None:
         """Finalise; returns the file, or None (and nothing on disk) when no frame was written."""
         self.writer.release()
-        if not self.frames:
-            self.part.unlink(missing_ok=True)
-            return None
         try:
-            os.replace(self.part, self.path)
+            if not self.frames:
+                return None
+            self.reservation.publish(overwrite=True)
         except OSError as exc:
-            self.part.unlink(missing_ok=True)
             raise RecordingError(f"{self.path}: cannot finish the recording ({exc.strerror})") from None
+        finally:
+            self.reservation.discard()  # removes the temporary file unless it was published
         return self.path

@@ -4,13 +4,12 @@ PyAV does the work (its wheel carries FFmpeg): OpenCV can neither read nor write
 audio stream is copied packet for packet, so it is bit-identical and exactly as long as the
 original; where the output container cannot hold that codec it is re-encoded to AAC.
 Frames keep their timestamps, so variable-rate phone videos stay in sync. The output is
-written under a temporary name and renamed at the end: a cancelled or failed conversion
-leaves nothing behind, and the input is never touched.
+written under a temporary name (the one pattern of `tempfiles`) and renamed at the end: a
+cancelled or failed conversion leaves nothing behind, and the input is never touched.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from . import tempfiles
 from .errors import AnimeDesktopError, Cancelled
 from .live import Steadier, processing_size
 from .progress import Progress, null_progress
@@ -89,11 +89,17 @@ def convert(src: Path, dst: Path, infer: Infer, options: VideoOptions = VideoOpt
     if dst.exists() and not options.overwrite:
         raise VideoError(f"{dst}: exists already (--overwrite replaces it)")
     width, height, fps, total = probe(src)
-    part = dst.with_name(f".{dst.stem}.part{dst.suffix}")
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
+        tempfiles.sweep_stale(dst.parent)
+        reservation = tempfiles.PartFile(dst).reserve()
+    except OSError as exc:
+        raise VideoError(f"{dst}: cannot write here ({exc.strerror or exc})") from None
+    part = reservation.path
+    try:
         output = av.open(str(part), mode="w")
     except (OSError, av.FFmpegError) as exc:
+        reservation.discard()
         raise VideoError(f"{dst}: cannot write here ({getattr(exc, 'strerror', None) or exc})") from None
     done = 0
     audio_mode = "none"
@@ -133,7 +139,7 @@ def convert(src: Path, dst: Path, infer: Infer, options: VideoOptions = VideoOpt
                     output.mux(p)
         output.close()
         output = None
-        os.replace(part, dst)
+        reservation.publish(overwrite=True)
     except Cancelled:
         raise
     except av.FFmpegError as exc:
@@ -146,7 +152,7 @@ def convert(src: Path, dst: Path, infer: Infer, options: VideoOptions = VideoOpt
                 output.close()
             except Exception:  # noqa: BLE001 - closing a half-written container may fail too; it is deleted
                 pass
-        part.unlink(missing_ok=True)
+        reservation.discard()  # removes the temporary file unless it was published
     progress.set_progress(1.0, f"{done} frames")
     return VideoReport(dst, done, width, height, fps, audio_mode)
 
