@@ -7,6 +7,8 @@ Subcommands never import PySide6 or torch (a test checks `sys.modules`). Exit co
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return _open_window()
     parser = build_parser()
     ns = parser.parse_args(args)
+    _warnings_to_stderr()
     try:
         return ns.func(ns)
     except UsageError as exc:
@@ -41,7 +44,48 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Warnings (a settings field that fell back to its default...) as one line on stderr.
+
+    It looks up `sys.stderr` when it writes, so a redirected or captured stderr gets them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("warning: %(message)s"))
+        self.setLevel(logging.WARNING)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # logging.StreamHandler assigns it; we always use sys.stderr
+        pass
+
+
+def _warnings_to_stderr() -> None:
+    logger = logging.getLogger("anime_desktop")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+
+
+DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+
+
+def no_display() -> bool:
+    """Linux without X11 or Wayland (and no Qt platform chosen): Qt would abort, not fail.
+
+    Windows and macOS always have a display and have no such variables, so they are not checked.
+    """
+    return sys.platform.startswith("linux") and not any(os.environ.get(v) for v in DISPLAY_VARIABLES)
+
+
 def _open_window() -> int:
+    if no_display():
+        print("anime-desktop: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window "
+              "cannot open; the subcommands work without one: see `anime-desktop --help`", file=sys.stderr)
+        return EXIT_FAILED
     try:
         from .app import main as app_main  # the only place cli reaches Qt (import-linter ignore)
     except ImportError as exc:

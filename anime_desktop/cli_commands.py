@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
-from .core import batch, imageio, latent, model_store, modelfile, pipeline
+from .core import batch, imageio, latent, model_store, modelfile, pipeline, tempfiles
 from .core.errors import AnimeDesktopError
 from .core.progress import Progress
 from .core.settings import Settings
@@ -63,7 +63,7 @@ def open_model(model: str, ns) -> LoadedModel:
     provider = ns.provider or Settings.load().provider
     # Spinning off: measured faster for both pure inference and the batch (benchmarks/throughput.py).
     config = SessionConfig(provider=provider, threads=ns.threads, spinning=False)
-    return load_model(model, config, overrides(ns))
+    return load_model(model, config, overrides(ns), task="image-to-image")
 
 
 def stylize_options(ns) -> pipeline.StylizeOptions:
@@ -98,6 +98,7 @@ def stylize(ns) -> int:
         stem = f"{src.stem}-{src.suffix.lstrip('.').lower()}" if key in clashes else src.stem
         dst = key[0] / pipeline.output_name(Path(stem), name, options.output)
         jobs.append(batch.BatchInput(src, [batch.Target(name, dst)] if dst.resolve() != src.resolve() else []))
+    _sweep(jobs)
     counts = _drive(jobs, {name: _infer_with(runner)}, options, len(jobs), "stylize")
     _summary(counts, model, "stylized")
     return EXIT_FAILED if counts["failed"] or counts["done"] + counts["exists"] < len(jobs) else EXIT_OK
@@ -119,11 +120,17 @@ def batch_command(ns) -> int:
         print(f"error: no images found in {ns.in_dir}", file=sys.stderr)
         return EXIT_FAILED
     jobs = batch.plan(sources, in_dir, out_dir, names, options.output)
+    _sweep(jobs)
     infer = {m.info.name: _infer_with(_runner(m, ns)) for m in loaded}
     started = time.perf_counter()
     counts = _drive(jobs, infer, options, len(sources), "batch", report=ns.report)
     _summary(counts, loaded[0], "stylized", time.perf_counter() - started, extra_models=names[1:])
     return EXIT_OK if counts["done"] + counts["exists"] else EXIT_FAILED
+
+
+def _sweep(jobs: list[batch.BatchInput]) -> None:
+    """Remove what killed runs left in the folders this run writes to (the one temp pattern only)."""
+    tempfiles.sweep_for(t.dst for job in jobs for t in job.targets)
 
 
 def _drive(jobs, infer, options, total: int, label: str, report: Path | None = None) -> Counter:
@@ -162,7 +169,8 @@ def _summary(counts: Counter, model: LoadedModel, verb: str, seconds: float | No
     info = model.info
     models = ", ".join([info.name, *(extra_models or [])])
     rate = f", {counts['done'] / seconds:.2f} img/s" if seconds and counts["done"] else ""
-    print(f"{verb} {counts['done']}, already done {counts['exists']}, failed {counts['failed']} "
+    # "skipped", the word each problem line uses: one word for one thing.
+    print(f"{verb} {counts['done']}, already done {counts['exists']}, skipped {counts['failed']} "
           f"| model {models} ({info.precision}) on {model.provider}{rate}")
 
 
@@ -184,7 +192,7 @@ def faces(ns) -> int:
     if ns.n < 1 or ns.scale < 1:
         raise UsageError("-n and --scale must be at least 1")
     config = SessionConfig(provider=ns.provider or Settings.load().provider)
-    model = load_model(faces_model(ns.model), config)
+    model = load_model(faces_model(ns.model), config, task="latent-to-image")
     runner = GeneratorRunner(model)
     dim = model.info.io.latent_dim
     if ns.label and not runner.num_classes:
@@ -313,15 +321,20 @@ def models_list(ns) -> int:
 def models_info(ns) -> int:
     model = load_model(ns.model, SessionConfig(provider="cpu"))
     info = model.info
-    rows = {
-        "name": info.name, "file": str(info.path), "sha256": model.sha256, "family": info.family,
-        "task": info.task, "style": info.style or "-", "precision": info.precision, "license": info.license,
-        "source": info.source or "-", "metadata": "ours" if info.has_metadata else "none (convention detected)",
-        "layout": info.io.layout, "range": f"{info.io.value_range[0]:g},{info.io.value_range[1]:g}",
-        "channel order": info.io.channel_order, "size multiple": info.io.size_multiple,
-        "min size": info.io.min_size, "fixed size": info.io.fixed_size or "-",
-        "latent size": info.io.latent_dim or "-", "input dtype": info.io.input_dtype,
-    }
+    rows = {"name": info.name, "file": str(info.path), "sha256": model.sha256, "family": info.family,
+            "task": info.task, "style": info.style or "-", "precision": info.precision, "license": info.license,
+            "source": info.source or "-"}
+    if model.render is not None:  # a classical renderer has no tensors: layout, range and multiple do not apply
+        rows.update({"file": "- (built in)", "sha256": "-", "renderer": "classical OpenCV renderer, no network",
+                     "input": "any RGB picture of any size"})
+    else:
+        rows.update({
+            "metadata": "ours" if info.has_metadata else "none (convention detected)",
+            "layout": info.io.layout, "range": f"{info.io.value_range[0]:g},{info.io.value_range[1]:g}",
+            "channel order": info.io.channel_order, "size multiple": info.io.size_multiple,
+            "min size": info.io.min_size, "fixed size": info.io.fixed_size or "-",
+            "latent size": info.io.latent_dim or "-", "input dtype": info.io.input_dtype,
+        })
     for key, value in rows.items():
         print(f"{key:>14}: {value}")
     return EXIT_OK

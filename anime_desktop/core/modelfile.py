@@ -49,11 +49,31 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def load_proto(path: str | Path):
-    """Parse an ONNX file, turning every way it can be wrong into a `ModelFileError`."""
+    """Parse an ONNX file, turning every way it can be wrong into a `ModelFileError`.
+
+    The bytes are always parsed as binary protobuf: `onnx.load` picks its parser from the
+    file's extension, so a model named `x.json` or `x.txt` would go to the JSON or text parser
+    and fail with that parser's jargon.
+    """
     import onnx
     from google.protobuf.message import DecodeError
 
     path = Path(path)
+    data = _read_model_bytes(path)
+    try:
+        proto = onnx.load_model_from_string(data, format="protobuf")
+    except (DecodeError, RuntimeError, ValueError, UnicodeDecodeError, TypeError):
+        raise ModelFileError(path, _not_onnx(path, data, "not a valid ONNX file (it may be truncated, or a file "
+                                                        "of another kind)")) from None
+    if not proto.graph.node or not proto.graph.input or not proto.graph.output:
+        raise ModelFileError(path, _not_onnx(path, data, "not an ONNX model: the file holds no graph with inputs, "
+                                                         "outputs and nodes"))
+    return proto
+
+
+def _read_model_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise ModelFileError(path, "is a folder, not a model file")
     if not path.is_file():
         raise ModelFileError(path, "no such model file")
     size = path.stat().st_size
@@ -62,12 +82,26 @@ def load_proto(path: str | Path):
     if size > MAX_MODEL_BYTES:
         raise ModelFileError(path, "the file is larger than 2 GB, which ONNX files without external data cannot be")
     try:
-        proto = onnx.load(str(path), load_external_data=False)
-    except (DecodeError, RuntimeError, ValueError, UnicodeDecodeError) as exc:
-        raise ModelFileError(path, f"not a valid ONNX file (it may be truncated or another format): {exc}") from None
-    if not proto.graph.node or not proto.graph.input or not proto.graph.output:
-        raise ModelFileError(path, "not an ONNX model: the file holds no graph with inputs, outputs and nodes")
-    return proto
+        return path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _not_onnx(path: Path, data: bytes, otherwise: str) -> str:
+    """The reason a file is not ONNX, naming TensorFlow graphs and what converts them."""
+    if looks_like_tensorflow(path, data):
+        return ("a TensorFlow graph (.pb), not an ONNX model; convert it with `python -m tf2onnx.convert "
+                "--graphdef FILE.pb --inputs IN:0 --outputs OUT:0 --output FILE.onnx` (pip install tf2onnx), "
+                "then import the .onnx file")
+    return otherwise
+
+
+def looks_like_tensorflow(path: Path, data: bytes) -> bool:
+    """A frozen TensorFlow GraphDef: named `.pb`, or starting with a NodeDef (field 1, bytes)
+    whose ops are TensorFlow's (an ONNX ModelProto starts with field 1 as a varint)."""
+    head = data[: 1 << 20]
+    tf_ops = b"Placeholder" in head or b"\x12\x05Const" in head
+    return path.suffix.lower() == ".pb" or (head[:1] == b"\n" and tf_ops)
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:

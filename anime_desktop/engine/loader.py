@@ -1,13 +1,10 @@
 """Open a model by name or path: session, convention (metadata > stored > probed), info.
 
-One `ModelCache` per process keeps one session per model file and provider, because
-sessions are expensive (arena memory, graph optimisation) and the engine thread reuses them.
+Sessions are kept and reused by `engine.cache.ModelCache`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +43,16 @@ def toon_model() -> LoadedModel:
 
 
 def load_model(model: str | Path, config: SessionConfig = SessionConfig(),
-               overrides: dict | None = None, store: model_store.ConventionStore | None = None) -> LoadedModel:
-    """Load `model` (installed or shipped name, `toon`, or .onnx path) and work out how to feed it."""
+               overrides: dict | None = None, store: model_store.ConventionStore | None = None,
+               task: str | None = None) -> LoadedModel:
+    """Load `model` (installed or shipped name, `toon`, or .onnx path) and work out how to feed it.
+
+    `task` (image-to-image, latent-to-image) names the job the caller wants: an unknown name's
+    error then lists only the models that can do it.
+    """
     if str(model) == toon.NAME:
         return toon_model()
-    name, path = model_store.resolve(str(model))
+    name, path = model_store.resolve(str(model), task)
     meta = modelfile.read_metadata(path)  # raises ModelFileError for non-ONNX / truncated files
     session, provider = open_session(path, config)
     shape = detect.input_shape(session)
@@ -81,37 +83,3 @@ def _check_output(session, path: Path) -> None:
         raise ModelFileError(path, f"its output has shape {out.shape}; an image model must output 4 dimensions")
     if "float" not in out.type:
         raise ModelFileError(path, f"its output is {out.type}; expected a float image")
-
-
-class ModelCache:
-    """Sessions keyed by (file, size, mtime, provider, overrides); keeps the last `capacity`."""
-
-    def __init__(self, capacity: int = 3, config: SessionConfig = SessionConfig()) -> None:
-        self.capacity = capacity
-        self.config = config
-        self._items: OrderedDict[tuple, LoadedModel] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, model: str | Path, provider: str | None = None, overrides: dict | None = None) -> LoadedModel:
-        if str(model) == toon.NAME:
-            return toon_model()
-        _, path = model_store.resolve(str(model))
-        stat = Path(path).stat()
-        config = SessionConfig(provider=provider or self.config.provider, threads=self.config.threads,
-                               spinning=self.config.spinning)
-        key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, config,
-               tuple(sorted((overrides or {}).items())))
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        loaded = load_model(model, config, overrides)
-        with self._lock:
-            self._items[key] = loaded
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-        return loaded
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
