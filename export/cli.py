@@ -179,11 +179,23 @@ def _import(ns) -> int:
     return 0
 
 
+# Modules of the extras some commands need, and the pip command that brings each (CONTRACTS.md,
+# "Missing extras"). The commands import them lazily, so `--help` works without any of them.
+EXTRA_OF = {"torch": "train", "torchvision": "train", "torchmetrics": "train", "torch_fidelity": "train",
+            "onnxscript": "train", "onnxconverter_common": "train", "onnxruntime": "cpu"}
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     ns = build_parser().parse_args(argv)
     try:
         return ns.func(ns)
+    except ModuleNotFoundError as exc:
+        extra = EXTRA_OF.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"anime-export: `{ns.command}` needs {exc.name}: pip install 'anime-desktop[{extra}]'", file=sys.stderr)
+        return 1
     except (AnimeDesktopError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

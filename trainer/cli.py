@@ -21,9 +21,13 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError
-from .content_net import MissingWeights
-from .data import DataError
-from .loop import Diverged
+
+# What the `train` extra brings; a command that meets one of these missing says which pip
+# command installs it instead of a traceback (CONTRACTS.md, "Missing extras"). Everything
+# that imports torch is imported inside the commands, so `--help` works without it.
+TRAIN_EXTRA_MODULES = frozenset({"torch", "torchvision", "torchmetrics", "torch_fidelity", "onnxscript",
+                                 "onnxconverter_common"})
+NEEDS_TRAIN = "anime-train: this command needs PyTorch: pip install 'anime-desktop[train]'"
 
 DEFAULT_STEPS = 10_000
 FAMILY_NAMES = ("animegan", "animeganv3", "cartoongan", "pix2pix", "dcgan", "paired")
@@ -74,23 +78,54 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     ns, extra = parser.parse_known_args(argv)
     try:
-        if ns.command in ("render-faces", "prepare-faces"):
-            if extra:
-                parser.error(f"unrecognised arguments: {' '.join(extra)}")
-            return _render_faces(ns) if ns.command == "render-faces" else _prepare_faces(ns)
-        if ns.command == "eval":
-            if extra:
-                parser.error(f"unrecognised arguments: {' '.join(extra)}")
-            return _eval(ns)
-        return _train(ns, extra, parser)
-    except (ConfigError, DataError) as exc:
-        print(f"anime-train: error: {exc}", file=sys.stderr)
-        return 2
-    except (MissingWeights, FileNotFoundError, ValueError, Diverged) as exc:
-        print(f"anime-train: error: {exc}", file=sys.stderr)
+        return _dispatch(ns, extra, parser)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in TRAIN_EXTRA_MODULES:
+            raise
+        print(f"{NEEDS_TRAIN} (no module named '{exc.name}')", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        code = _exit_code(exc)
+        if code is None:
+            raise
+        print(f"anime-train: error: {exc}", file=sys.stderr)
+        return code
+
+
+def _dispatch(ns, extra: list[str], parser) -> int:
+    if ns.command in ("render-faces", "prepare-faces"):
+        if extra:
+            parser.error(f"unrecognised arguments: {' '.join(extra)}")
+        return _render_faces(ns) if ns.command == "render-faces" else _prepare_faces(ns)
+    if ns.command == "eval":
+        if extra:
+            parser.error(f"unrecognised arguments: {' '.join(extra)}")
+        return _eval(ns)
+    return _train(ns, extra, parser)
+
+
+def _exit_code(exc: Exception) -> int | None:
+    """2 for bad arguments, config or data; 1 for other failures a person can act on; None for a bug."""
+    usage, failures = _torch_module_errors()
+    if isinstance(exc, (ConfigError, *usage)):
+        return 2
+    if isinstance(exc, (FileNotFoundError, ValueError, *failures)):
+        return 1
+    return None
+
+
+def _torch_module_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(usage errors, failures) defined in modules that import torch. Without torch none of them
+    can have been raised, so both are empty then."""
+    try:
+        from .content_net import MissingWeights
+        from .data import DataError
+        from .loop import Diverged
+    except ImportError:
+        return (), ()
+    return (DataError,), (MissingWeights, Diverged)
 
 
 def _train(ns, extra: list[str], parser) -> int:

@@ -75,7 +75,7 @@ class Paired(Family):
         self.step(total, self.optimizers["G"])
         self.finish_step()
         return {"l1": l1.item(), "msssim": structure.item(), "gradient": edges.item(), "g_adv": g_adv.item(),
-                "d_total": float(d_loss), "lr": lr}
+                "d_total": d_loss.detach().item(), "lr": lr}  # detached: D's loss is logged, not backpropagated
 
     def sample(self, batch: dict) -> torch.Tensor:
         src = batch["source"].to(self.device)
