@@ -86,8 +86,20 @@ def _runner(model: LoadedModel, ns) -> StylizeRunner:
     return StylizeRunner(model, tile_mp=tile_mp)
 
 
+def writable_folder(folder: Path | None) -> None:
+    """Refuse an output folder that is a file (or under one) before any work is done."""
+    if folder is None:
+        return
+    for place in (folder, *folder.parents):
+        if place.exists():
+            if not place.is_dir():
+                raise UsageError(f"cannot write into {folder}: {place} is a file, not a folder")
+            return
+
+
 def stylize(ns) -> int:
     options = stylize_options(ns)
+    writable_folder(ns.output)
     model = open_model(choose_model(ns.model), ns)
     runner = _runner(model, ns)
     name = model.info.name
@@ -111,6 +123,7 @@ def batch_command(ns) -> int:
         raise UsageError(f"input folder {ns.in_dir} does not exist or is not a folder")
     if out_dir == in_dir:
         raise UsageError("OUT_DIR must differ from IN_DIR: a batch never writes into its input folder")
+    writable_folder(ns.out_dir)
     loaded = [open_model(m, ns) for m in (ns.model or [choose_model(None)])]
     names = [m.info.name for m in loaded]
     if len(set(names)) != len(names):
@@ -191,6 +204,7 @@ def faces(ns) -> int:
         raise UsageError(f"{ns.output} exists; pass --overwrite to replace it")
     if ns.n < 1 or ns.scale < 1:
         raise UsageError("-n and --scale must be at least 1")
+    writable_folder(ns.output.parent)
     config = SessionConfig(provider=ns.provider or Settings.load().provider)
     model = load_model(faces_model(ns.model), config, task="latent-to-image")
     runner = GeneratorRunner(model)
@@ -239,6 +253,7 @@ def video(ns) -> int:
         raise UsageError("--crf must be between 0 and 51")
     if ns.output.suffix.lower() not in (".mp4", ".mkv", ".mov"):
         raise UsageError(f"{ns.output}: write the video as .mp4, .mkv or .mov")
+    writable_folder(ns.output.parent)
     model = open_model(choose_model(ns.model), ns)
     runner = _runner(model, ns)
     options = video_convert.VideoOptions(short_side=max(ns.size, 0), steady=ns.steady, crf=ns.crf,
@@ -270,6 +285,7 @@ def toon_pairs(ns) -> int:
         raise UsageError(f"input folder {ns.in_dir} does not exist or is not a folder")
     if ns.out_dir.resolve() == ns.in_dir.resolve():
         raise UsageError("OUT_DIR must differ from IN_DIR: the photos are never overwritten")
+    writable_folder(ns.out_dir)
     try:
         scales = tuple(float(v) for v in ns.scales.split(","))
     except ValueError:

@@ -80,10 +80,21 @@ def validate_fields(model: type[M], raw: dict, where: Path | str) -> M:
             if not bad & set(known):
                 break
             for name in sorted(bad & set(known)):
-                log.warning("%s: field '%s' has an unusable value (%s); using the default %r",
-                            where, name, _short(known.pop(name)), model.model_fields[name].get_default(
-                                call_default_factory=True))
+                default = model.model_fields[name].get_default(call_default_factory=True)
+                warn_once(f"{where}: field '{name}' has an unusable value ({_short(known.pop(name))}); "
+                          f"using the default {default!r}")
     return model()
+
+
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """Log a warning the first time this process meets it: a command reads its settings
+    several times, and the user needs to hear about a bad field once."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
 
 
 def _short(value) -> str:

@@ -117,13 +117,16 @@ def install(source: Path, name: str) -> Path:
     if target.exists():
         raise ModelFileError(source, f"a model named '{name}' is installed already; choose another name with --name")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            folder.mkdir(parents=True)  # a file in the way raises here, not as "installed already"
         tempfiles.sweep_stale(folder)
         _copy_in(source, target, overwrite=False)  # refuses if a concurrent install took the name meanwhile
         disc = discriminator_for(source)
         if disc is not None:  # a faces model keeps its ranking discriminator
             _copy_in(disc, folder / f"{name}{DISCRIMINATOR_SUFFIX}", overwrite=True)
     except FileExistsError:
+        if not folder.is_dir():
+            raise ModelFileError(folder, "cannot install models here: it is a file, not a folder") from None
         raise ModelFileError(source, f"a model named '{name}' is installed already") from None
     except OSError as exc:
         raise ModelFileError(folder, f"cannot install models here ({exc.strerror or exc}); "

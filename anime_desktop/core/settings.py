@@ -89,8 +89,8 @@ def _migrate(raw: dict, path: Path) -> dict:
     """Bring an older file up to SCHEMA_VERSION, one step at a time; a newer one is read as is."""
     version = raw.get("schema_version", 0)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        log.warning("%s: field 'schema_version' has an unusable value; reading it as version %d",
-                    path, SCHEMA_VERSION)
+        datafiles.warn_once(f"{path}: field 'schema_version' has an unusable value; reading it as "
+                            f"version {SCHEMA_VERSION}")
         raw["schema_version"] = version = SCHEMA_VERSION
     if version < 1:
         # Version 0 (unreleased builds) called the provider "execution_provider".
@@ -98,6 +98,6 @@ def _migrate(raw: dict, path: Path) -> dict:
             raw["provider"] = raw.pop("execution_provider")
         raw["schema_version"] = 1
     elif version > SCHEMA_VERSION:
-        log.warning("%s was written by a newer Anime Desktop (schema %d); reading the settings this "
-                    "version knows and keeping the rest", path, version)
+        datafiles.warn_once(f"{path} was written by a newer Anime Desktop (schema {version}); reading the "
+                            "settings this version knows and keeping the rest")
     return raw

@@ -61,6 +61,8 @@ def _av():
 def probe(path: Path) -> tuple[int, int, float, int]:
     """(width, height, fps, frame count estimate) of a video file's first video stream."""
     av = _av()
+    if not Path(path).is_file():
+        raise VideoError(f"{path}: no such video file")
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
