@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except AnimeDesktopError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # a file the command itself writes (e.g. --report) in a place it cannot
+        print(f"error: {exc.filename or 'a file'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -124,6 +124,7 @@ def batch_command(ns) -> int:
     if out_dir == in_dir:
         raise UsageError("OUT_DIR must differ from IN_DIR: a batch never writes into its input folder")
     writable_folder(ns.out_dir)
+    writable_folder(ns.report.parent if ns.report else None)
     loaded = [open_model(m, ns) for m in (ns.model or [choose_model(None)])]
     names = [m.info.name for m in loaded]
     if len(set(names)) != len(names):
@@ -205,6 +206,7 @@ def faces(ns) -> int:
     if ns.n < 1 or ns.scale < 1:
         raise UsageError("-n and --scale must be at least 1")
     writable_folder(ns.output.parent)
+    tempfiles.sweep_stale(ns.output.parent)
     config = SessionConfig(provider=ns.provider or Settings.load().provider)
     model = load_model(faces_model(ns.model), config, task="latent-to-image")
     runner = GeneratorRunner(model)
@@ -294,6 +296,8 @@ def toon_pairs(ns) -> int:
         raise UsageError("--scales must lie between 0.05 and 4, and --jitters may not be negative")
     exclude = frozenset(v.strip() for v in ns.exclude.split(",") if v.strip())
     sources = batch.discover(ns.in_dir, exclude=ns.out_dir)
+    for half in ("A", "B"):
+        tempfiles.sweep_stale(ns.out_dir / half)
     plan = pairs.PairPlan(scales=scales, jitters=ns.jitters, seed=ns.seed, exclude=exclude)
     written = skipped = 0
     for item in pairs.render_pairs(sources, ns.out_dir, plan):

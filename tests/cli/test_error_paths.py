@@ -261,8 +261,10 @@ def test_a_file_where_the_output_folder_should_be(capsys, tmp_path, picture, fol
         (["stylize", picture, "-m", "toon", "-o", blocker], str(blocker)),
         (["stylize", picture, "-m", "toon", "-o", blocker / "sub"], str(blocker)),
         (["batch", folder_of_pictures, blocker, "-m", "toon"], str(blocker)),
+        (["batch", folder_of_pictures, tmp_path / "out", "-m", "toon", "--report", blocker / "r.json"], str(blocker)),
         (["video", tmp_path / "in.mp4", blocker / "v.mp4", "-m", "toon"], str(blocker)),
         (["faces", "-o", blocker / "grid.png"], str(blocker)),
+        (["faces", "--interpolate", "1", "2", "-o", blocker / "sub" / "walk.gif"], str(blocker)),
         (["toon-pairs", folder_of_pictures, blocker], str(blocker)),
     ]
     for argv, name in cases:
