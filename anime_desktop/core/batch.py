@@ -81,16 +81,23 @@ def plan(sources: list[Path], in_dir: Path, out_dir: Path, models: list[str],
     names stay the same on a resumed run.
     """
     in_dir, out_dir = Path(in_dir).resolve(), Path(out_dir).resolve()
-    keys = [(s.parent.relative_to(in_dir), s.stem.lower()) for s in sources]
-    clashes = {k for k, n in Counter(keys).items() if n > 1}
+    folders = [s.parent.relative_to(in_dir) for s in sources]
     inputs = {s.resolve() for s in sources}
     planned = []
-    for src, key in zip(sources, keys):
-        stem = f"{src.stem}-{src.suffix.lstrip('.').lower()}" if key in clashes else src.stem
-        folder = out_dir / key[0]
+    for src, stem, sub in zip(sources, distinct_stems(sources, folders), folders):
+        folder = out_dir / sub
         targets = [Target(m, folder / pipeline.output_name(Path(stem), m, options)) for m in models]
         planned.append(BatchInput(src, [t for t in targets if t.dst.resolve() not in inputs]))
     return planned
+
+
+def distinct_stems(sources: list[Path], folders: list) -> list[str]:
+    """Output stems for `sources` written into `folders` (one per source): two sources that
+    would share a name in one folder (`a.jpg`, `a.png`) both get their extension in it
+    (`a-jpg`, `a-png`), so neither overwrites the other and a re-run finds the same names."""
+    keys = [(folder, s.stem.lower()) for s, folder in zip(sources, folders)]
+    clashes = {k for k, n in Counter(keys).items() if n > 1}
+    return [f"{s.stem}-{s.suffix.lstrip('.').lower()}" if k in clashes else s.stem for s, k in zip(sources, keys)]
 
 
 def run_batch(jobs: list[BatchInput], infer_for: Callable[[str], pipeline.Infer],

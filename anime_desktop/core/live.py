@@ -4,8 +4,9 @@ Capture runs on its own thread and never waits for inference: each captured fram
 unprocessed older one in a one-item slot (`NewestSlot`), so however slow the model, the frame
 being processed is at most one capture interval old and latency cannot grow with run time.
 `FrameProcessor` is what happens to one frame (mirror, processing size, model, steadying,
-split view, sinks such as a recording); the window runs it on the engine thread, and
-`LivePipeline` runs it on a thread of its own for headless use, tests and benchmarks.
+split view, sinks such as a recording). One `CaptureLoop` reads every source: the window
+feeds its frames into the engine's live slot, `LivePipeline` into a `NewestSlot` read by a
+processing thread of its own for headless use.
 Inference arrives as a callable, keeping this module free of ONNX Runtime.
 """
 
@@ -215,8 +216,78 @@ class LiveStats:
     dropped: int
 
 
+class CaptureLoop:
+    """The one capture loop: read a source on its own thread and hand every frame to `deliver`
+    without waiting for it to be processed.
+
+    `deliver` is the newest-item hand-over: a `NewestSlot.put` for headless use, the engine's
+    live slot in the window. `on_event(kind, message)` hears "stalled" (the loop keeps going),
+    "ended" (a file source ran out) and "failed" (the source could not open or broke); `on_close`
+    runs when the loop has stopped, whatever the reason.
+    """
+
+    def __init__(self, open_source: Callable[[], FrameSource], deliver: Callable[[Frame], None],
+                 on_event: Callable[[str, str], None] | None = None,
+                 on_close: Callable[[], None] | None = None) -> None:
+        self.open_source, self.deliver = open_source, deliver
+        self.on_event = on_event or (lambda kind, message: None)
+        self.on_close = on_close or (lambda: None)
+        self.captured = RateMeter(2.0)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> CaptureLoop:
+        self._thread = threading.Thread(target=self._run, name="live-capture", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self.join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            try:
+                source = self.open_source()
+            except AnimeDesktopError as exc:
+                self.on_event("failed", str(exc))
+                return
+            try:
+                self._read(source)
+            finally:
+                source.close()
+        finally:
+            self.on_close()
+
+    def _read(self, source: FrameSource) -> None:
+        while not self._stop.is_set():
+            try:
+                frame = source.read()
+            except SourceStalled as exc:
+                self.on_event("stalled", str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a backend failure must reach the user, not kill the app
+                self.on_event("failed", f"{source.name}: capture failed ({exc})")
+                return
+            if frame is None:
+                if source.finished:
+                    self.on_event("ended", f"{source.name} ended")
+                    return
+                continue
+            self.captured.tick(frame.captured_at)
+            self.deliver(frame)
+
+
 class LivePipeline:
-    """Capture thread -> newest-frame slot -> processing thread -> `on_result`, headless.
+    """The capture loop -> newest-frame slot -> processing thread -> `on_result`, headless.
 
     `on_status` gets one-line reports (a stalled camera, a failed frame); the pipeline keeps
     going after a stall and stops on an inference error (a model that fails once fails on
@@ -228,18 +299,26 @@ class LivePipeline:
         self.source, self.processor = source, processor
         self.on_result, self.on_status = on_result, on_status or (lambda message: None)
         self.slot = NewestSlot()
-        self.captured, self.processed = RateMeter(), RateMeter()
+        self.capture = CaptureLoop(lambda: source, self.slot.put, self._on_event, self.slot.close)
+        self.processed = RateMeter()
         self.latencies: deque[float] = deque(maxlen=30)
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._process_thread: threading.Thread | None = None
         self.error: str | None = None
 
+    @property
+    def captured(self) -> RateMeter:
+        return self.capture.captured
+
     def start(self) -> LivePipeline:
-        self._threads = [threading.Thread(target=self._capture, name="live-capture", daemon=True),
-                         threading.Thread(target=self._process, name="live-process", daemon=True)]
-        for t in self._threads:
-            t.start()
+        self.capture.start()
+        self._process_thread = threading.Thread(target=self._process, name="live-process", daemon=True)
+        self._process_thread.start()
         return self
+
+    def _on_event(self, kind: str, message: str) -> None:
+        if kind != "ended":
+            self.on_status(message)
 
     def switch_model(self, infer: Infer, model: str) -> None:
         """Takes effect from the next frame processed (set between two frames, under the slot's lock)."""
@@ -247,26 +326,6 @@ class LivePipeline:
 
     def set_options(self, options: LiveOptions) -> None:
         self._pending_options = options
-
-    def _capture(self) -> None:
-        try:
-            while not self._stop.is_set():
-                try:
-                    frame = self.source.read()
-                except SourceStalled as exc:
-                    self.on_status(str(exc))
-                    continue
-                except Exception as exc:  # noqa: BLE001 - a backend failure must reach the user, not kill the app
-                    self.on_status(f"{self.source.name}: capture failed ({exc})")
-                    break
-                if frame is None:
-                    if self.source.finished:
-                        break
-                    continue
-                self.captured.tick(frame.captured_at)
-                self.slot.put(frame)
-        finally:
-            self.slot.close()
 
     def _process(self) -> None:
         while True:
@@ -280,6 +339,7 @@ class LivePipeline:
                 self.error = str(exc)
                 self.on_status(f"stopped: {exc}")
                 self._stop.set()
+                self.capture.stop(0)
                 break
             self.processed.tick(result.processed_at)
             self.latencies.append(result.processed_at - result.captured_at)
@@ -300,13 +360,15 @@ class LivePipeline:
     def wait(self, timeout: float | None = None) -> bool:
         """True once both threads are done (the source ended or `stop()` was called)."""
         deadline = None if timeout is None else time.perf_counter() + timeout
-        for t in self._threads:
-            t.join(None if deadline is None else max(0.0, deadline - time.perf_counter()))
-        return not any(t.is_alive() for t in self._threads)
+        self.capture.join(timeout)
+        if self._process_thread is not None:
+            self._process_thread.join(None if deadline is None else max(0.0, deadline - time.perf_counter()))
+        return not self.capture.alive and not (self._process_thread and self._process_thread.is_alive())
 
     def stop(self) -> list:
         """Stop both threads, close the source and finalise the sinks; returns what the sinks wrote."""
         self._stop.set()
+        self.capture.stop(5.0)
         self.slot.close()
         self.wait(5.0)
         self.source.close()

@@ -52,6 +52,12 @@ def provider_chain(choice: str) -> list[str]:
     return chain or ["CPUExecutionProvider"]
 
 
+def available_choices() -> set[str]:
+    """The provider choices this build can honour (`auto` and `cpu` always)."""
+    available = set(ort.get_available_providers())
+    return {"auto", "cpu"} | {key for key, name in PROVIDERS.items() if name in available}
+
+
 def session_options(config: SessionConfig) -> ort.SessionOptions:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

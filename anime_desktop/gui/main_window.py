@@ -1,31 +1,47 @@
 """The main window: model and provider always visible, six views in tabs, one notifier.
 
-Every engine signal arrives here and is routed to the view that asked; every `errored`
-reaches `notify`, a banner the user sees (convention 3). Settings (geometry, theme, model,
-folders) are read at start and written on close through the one Settings object.
+Each view submits its own jobs and hears their replies on the job's handle; the window only
+owns what is shared: the model catalogue (read once per change and handed to every view),
+the toolbar's model and provider, the banner every error reaches (convention 3), the menus,
+and Settings (geometry, theme, model, folders), read at start and written on close.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMainWindow, QTabWidget, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core import pipeline
+from ..core import logs, pipeline
 from ..core.resources import resource_path
 from ..core.settings import Settings
-from . import tasks
+from ..jobs import catalog
+from ..jobs.models import provider_choices, provider_in_use
+from . import help as help_menu
 from .views.batch import BatchView
 from .views.compare import CompareView
 from .views.faces import FacesView
 from .views.live import LiveView
 from .views.models import ModelsView
 from .views.stylize import StylizeView
-from .workers import EngineThread
+from .widgets.banner import Banner
+from .workers import EngineThread, JobError
 
 THEMES = {"dark": "10-dark.qss", "light": "20-light.qss"}
+VIEWS = ("Stylize", "Compare", "Batch", "Live", "Faces", "Models")
 
 
 def icon(name: str) -> QIcon:
@@ -39,37 +55,32 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Anime Desktop")
         self.setWindowIcon(icon("app"))
         self.engine = EngineThread(self.settings.provider)
+        self.rows: list[catalog.ModelRow] = []
         self.stylize, self.compare = StylizeView(self), CompareView(self)
         self.batch, self.models, self.live = BatchView(self), ModelsView(self), LiveView(self)
         self.faces = FacesView(self)
         self.tabs = QTabWidget()
-        for view, name, glyph in ((self.stylize, "Stylize", "stylize"), (self.compare, "Compare", "compare"),
-                                  (self.batch, "Batch", "batch"), (self.live, "Live", "live"),
-                                  (self.faces, "Faces", "faces"), (self.models, "Models", "models")):
-            self.tabs.addTab(view, icon(glyph), name)
-        self.banner = QLabel()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        self._banner_timer = QTimer(self, singleShot=True, interval=10_000, timeout=self.banner.hide)
+        for view, name in zip(self.views(), VIEWS):
+            self.tabs.addTab(view, icon(name.lower()), name)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.banner = Banner(central, left=lambda: self.tabs.tabBar().width())
         self.model_box = QComboBox()
         self.model_box.setMinimumWidth(200)
         self.model_box.setPlaceholderText("no model installed")
-        self.provider_label = QLabel("")
         self._build_actions()
         self._connect()
         self.apply_theme(self.settings.theme)
         self._restore_geometry()
         self.engine.start()
         self.live.restore(self.settings)
-        self.models.refresh()
-        self.faces.refresh()
+        self.refresh_models()
+
+    def views(self) -> tuple:
+        return self.stylize, self.compare, self.batch, self.live, self.faces, self.models
 
     # --- construction ---------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -79,6 +90,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         self.open_action = QAction(icon("open"), "Open…", self, shortcut=QKeySequence.StandardKey.Open,
                                    triggered=self.open_images)
+        self.paste_action = QAction("Paste picture", self, shortcut=QKeySequence.StandardKey.Paste,
+                                    triggered=self.paste_image)
         self.save_action = QAction(icon("save"), "Save…", self, shortcut=QKeySequence.StandardKey.Save,
                                    triggered=self.save_current)
         self.save_all_action = QAction("Save all…", self, shortcut=QKeySequence("Ctrl+Shift+S"),
@@ -91,61 +104,67 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(" Model "))
         bar.addWidget(self.model_box)
         bar.addWidget(QLabel("  "))
-        bar.addWidget(self.provider_label)
+        bar.addWidget(self._provider_button())
         file_menu = self.menuBar().addMenu("&File")
-        for action in (self.open_action, self.save_action, self.save_all_action):
+        for action in (self.open_action, self.paste_action, self.save_action, self.save_all_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.quit))
         view_menu = self.menuBar().addMenu("&View")
-        for i, name in enumerate(("Stylize", "Compare", "Batch", "Live", "Faces", "Models")):
+        for i, name in enumerate(VIEWS):
             view_menu.addAction(QAction(name, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"),
                                         triggered=lambda checked=False, i=i: self.tabs.setCurrentIndex(i)))
         view_menu.addSeparator()
         for theme in THEMES:
             view_menu.addAction(QAction(f"{theme.title()} theme", self,
                                         triggered=lambda checked=False, t=theme: self.apply_theme(t)))
+        self._build_help_menu()
+
+    def _provider_button(self) -> QToolButton:
+        """The provider in use, as a button whose menu is the provider choice."""
+        self.provider_button = QToolButton()
+        self.provider_button.setObjectName("provider-button")
+        self.provider_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.provider_menu = QMenu(self.provider_button)
+        self.provider_actions = QActionGroup(self)
+        for key, label, unavailable in provider_choices():
+            action = QAction(label + (f" — {unavailable}" if unavailable else ""), self, checkable=True)
+            action.setData(key)
+            action.setEnabled(not unavailable)
+            action.setChecked(key == self.settings.provider)
+            action.triggered.connect(lambda checked=False, k=key: self.set_provider(k))
+            self.provider_actions.addAction(action)
+            self.provider_menu.addAction(action)
+        self.provider_button.setMenu(self.provider_menu)
+        self.show_provider("…")
+        return self.provider_button
+
+    def _build_help_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Help")
+        menu.addAction(QAction("About Anime Desktop", self,
+                               triggered=lambda: help_menu.show_about(self, self.rows)))
+        menu.addAction(QAction("Keyboard shortcuts", self, shortcut=QKeySequence.StandardKey.HelpContents,
+                               triggered=lambda: help_menu.show_shortcuts(self)))
+        menu.addAction(QAction("Read the README", self, triggered=help_menu.open_readme))
+        menu.addAction(QAction("Open log folder", self, triggered=lambda: help_menu.open_folder(logs.log_dir())))
 
     def _connect(self) -> None:
-        e = self.engine
-        e.returned.connect(self._on_returned)
-        e.yielded.connect(self.compare.on_yielded)
-        e.yielded.connect(self.batch.on_yielded)
-        e.errored.connect(self._on_errored)
-        e.finished_job.connect(self.batch.on_finished)
-        e.finished_job.connect(self.live.on_finished)
-        e.progressed.connect(self._on_progress)
-        e.progressed.connect(self.live.on_progress)
-        for view in (self.stylize, self.compare, self.batch, self.models, self.live, self.faces):
+        self.engine.errors.connect(self._on_error)
+        for view in self.views():
             view.status.connect(self.status)
-        self.stylize.result_ready.connect(self.compare.set_source)
-        self.models.changed.connect(self.models.refresh)
-        self.models.changed.connect(self.faces.refresh)
+        self.models.changed.connect(self.refresh_models)
         self.model_box.currentTextChanged.connect(self._model_chosen)
 
-    # --- engine replies -------------------------------------------------------------------
-    def _on_returned(self, job_id: int, value) -> None:
-        if self.live.on_returned(job_id, value) or self.faces.on_returned(job_id, value):
-            return
-        if self.models.on_returned(job_id, value):
-            if isinstance(value, list) and all(isinstance(r, tasks.ModelRow) for r in value):
-                self._fill_models([r.name for r in value if r.task == "image-to-image"])
-            return
-        self.stylize.on_returned(job_id, value)
-        self.compare.on_returned(job_id, value)
-        if job_id == self.batch.job:
-            self.batch.on_finished(job_id, value)
+    # --- the model catalogue --------------------------------------------------------------
+    def refresh_models(self) -> None:
+        """Read the catalogue off the GUI thread, then hand it to every view that lists models."""
+        self.engine.call(catalog.list_models).returned.connect(self._catalogue_ready)
 
-    def _on_errored(self, job_id: int, message: str) -> None:
-        self.stylize.on_failed(job_id)
-        self.models.on_failed(job_id)
-        self.live.on_failed(job_id)
-        self.faces.on_failed(job_id)
-        self.notify(message)
-
-    def _on_progress(self, job_id: int, fraction: float, message: str) -> None:
-        if message:
-            self.statusBar().showMessage(f"{message} ({fraction:.0%})", 2000)
+    def _catalogue_ready(self, rows: list[catalog.ModelRow]) -> None:
+        self.rows = rows
+        self.models.fill(rows)
+        self.faces.set_catalogue(rows)
+        self._fill_models(catalog.style_names(rows))
 
     def _fill_models(self, names: list[str]) -> None:
         current = self.model_box.currentText() or self.settings.last_model
@@ -157,9 +176,8 @@ class MainWindow(QMainWindow):
         elif names:
             self.model_box.setCurrentIndex(0)  # with a placeholder set, Qt selects nothing by itself
         self.model_box.blockSignals(False)
-        checked = self.settings.compare_models or names[:3]
-        self.compare.set_models(names, checked)
-        self.batch.set_models(names, [self.model_box.currentText()] if names else [])
+        self.compare.set_models(names, self.settings.compare_models or names[:3])
+        self.batch.set_models(names, self.current_model())
         if names:
             self._model_chosen(self.model_box.currentText(), restyle=False)
 
@@ -168,9 +186,19 @@ class MainWindow(QMainWindow):
             return
         self.settings.last_model = name
         self.live.set_model(name)
-        self.models.show_provider_of(name)
+        self.batch.follow_model(name)
+        self._ask_provider_of(name)
         if restyle:
             self.stylize.restyle_all()
+
+    def _ask_provider_of(self, model: str) -> None:
+        self.engine.call(provider_in_use(model)).returned.connect(self.show_provider)
+
+    def show_provider(self, provider: str) -> None:
+        self.provider_button.setText(f"⚙ {provider} ▾")
+        self.provider_button.setToolTip(f"Runs on: {provider}. Click to choose the execution provider "
+                                        f"(now: {self.settings.provider}).")
+        self.models.show_provider(provider)
 
     # --- actions --------------------------------------------------------------------------
     def current_model(self) -> str | None:
@@ -192,6 +220,10 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.stylize)
             self.stylize.add_paths([Path(f) for f in files])
 
+    def paste_image(self) -> None:
+        self.tabs.setCurrentWidget(self.stylize)
+        self.stylize.paste()
+
     def ask_save_path(self, default_name: str) -> str:
         start = Path(self.settings.last_output_dir or Path.home()) / default_name
         path, _ = QFileDialog.getSaveFileName(self, "Save", str(start), "PNG (*.png);;JPEG (*.jpg);;WebP (*.webp)")
@@ -203,53 +235,63 @@ class MainWindow(QMainWindow):
         result = self.stylize.current_result()
         if result is None:
             return
-        options = self.output_options()
-        path = self.ask_save_path(pipeline.output_name(result.path, result.model, options))
+        path = self.ask_save_path(pipeline.output_name(result.path, result.model, self.output_options()))
         if path:
-            self.engine.submit(tasks.save_results([result], None, Path(path),
-                                                  pipeline.OutputOptions(fmt=Path(path).suffix.lstrip(".") or "png",
-                                                                         overwrite=True)))
+            self.stylize.save([result], [Path(path)], pipeline.OutputOptions(
+                fmt=Path(path).suffix.lstrip(".") or "png", overwrite=True))
 
     def save_all(self) -> None:
-        results = list(self.stylize.results.values())
-        if not results:
+        if not self.stylize.results:
             return
         folder = QFileDialog.getExistingDirectory(self, "Save all into", self.settings.last_output_dir or "")
         if folder:
             self.settings.last_output_dir = folder
-            options = pipeline.OutputOptions(fmt=self.settings.output_format)
-            self.engine.submit(tasks.save_results(results, Path(folder), None, options))
-            self.status(f"Saving {len(results)} image(s) to {folder} (existing files are kept)")
+            self.stylize.save_all(Path(folder), pipeline.OutputOptions(fmt=self.settings.output_format))
 
     def quit(self) -> None:
         """Close the window. A slot, not `close` itself: slots returning bool crash PySide 6.12 at exit."""
         self.close()
 
     def start_compare(self) -> None:
+        """Compare the photo selected in Stylize (not whichever finished last)."""
+        current = self.stylize.current_result()
+        if current is not None:
+            self.compare.set_source(current)
         self.tabs.setCurrentWidget(self.compare)
         self.compare.run()
 
     def set_provider(self, provider: str) -> None:
         self.settings.provider = provider
         self.engine.set_provider(provider)
+        for action in self.provider_actions.actions():
+            action.setChecked(action.data() == provider)
+        self.models.set_provider_choice(provider)
         if self.current_model():
-            self.models.show_provider_of(self.current_model())
+            self._ask_provider_of(self.current_model())
 
     # --- feedback, theme, geometry ----------------------------------------------------------
     def status(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
 
-    def notify(self, message: str) -> None:
-        """The one place errors reach the user: a banner above the views, and the status bar."""
-        self.banner.setText(f"⚠  {message}")
-        self.banner.show()
-        self._banner_timer.start()
+    def _on_error(self, error: JobError) -> None:
+        self.notify(error.message, error.details)
+
+    def notify(self, message: str, details: str = "") -> None:
+        """The one place errors reach the user: a banner over the tab row, and the status bar."""
+        self.banner.show_error(message, details)
         self.statusBar().showMessage(message, 10_000)
 
+    def announce(self, message: str, folder: Path | None = None) -> None:
+        """A finished result the user may want to find: the banner offers "Open folder"."""
+        self.banner.show_info(message, folder)
+        self.statusBar().showMessage(message, 8000)
+
     def apply_theme(self, theme: str) -> None:
-        theme = theme if theme in THEMES else "dark"
+        theme = theme if isinstance(theme, str) and theme in THEMES else "dark"
         try:
             qss = resource_path("themes", THEMES[theme]).read_text(encoding="utf-8")
+            # Style sheets cannot find our folder by themselves: point `{icons}` at it.
+            qss = qss.replace("{icons}", resource_path("icons").as_posix())
         except OSError:
             qss = ""
         self.setStyleSheet(qss)

@@ -1,17 +1,22 @@
-"""The engine thread: owns every ONNX Runtime session; the GUI talks to it through signals.
+"""The engine thread: owns every ONNX Runtime session; each job answers on its own handle.
 
 ARCHITECTURE.md convention 2. Two kinds of work:
-- a newest-item slot per key for live work (the interactive preview): a new item replaces
-  an unprocessed one of the same key, so nothing queues up behind a slow model;
+- a newest-item slot per key for live work (camera frames, the interactive restyle): a new
+  item replaces an unprocessed one of the same key, so nothing queues up behind a slow model;
 - a FIFO of finite jobs written as generators, advanced one `next()` at a time (an image, a
   tile, a model), so live items run between two steps and Cancel acts within one step.
-Work functions receive an `EngineContext` (model cache, progress with cancel) and return
-or yield plain data; they never touch widgets. Signals carry only plain data.
+
+`submit`, `call` and `set_live` return a `JobHandle` whose signals (started, yielded,
+returned, errored, finished, progressed) only the code that submitted the job hears; nothing
+is broadcast and no reply carries an id. The engine thread never emits a handle's signals
+itself: it posts (handle, what, value) through one internal signal to the GUI thread, which
+emits them there, so a slot of any kind (method or lambda) runs on the GUI thread. Errors
+also reach `errors`, the one notifier the window shows (convention 3).
 """
 
 from __future__ import annotations
 
-import itertools
+import logging
 import threading
 import time
 import traceback
@@ -19,61 +24,88 @@ from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from ..core.errors import AnimeDesktopError, Cancelled
 from ..core.progress import Progress
-from ..engine.loader import ModelCache
+from ..engine.cache import ModelCache
 from ..engine.session import SessionConfig
+from ..jobs.context import JobContext
+
+log = logging.getLogger(__name__)
 
 
-@dataclass
-class EngineContext:
-    models: ModelCache
-    progress: Progress
-    provider: str = "auto"
+@dataclass(frozen=True)
+class JobError:
+    """What the user reads (`message`) and what "Copy details" copies (`details`)."""
+
+    message: str
+    details: str
+
+
+class JobHandle(QObject):
+    """One job's replies. Connect where the job is submitted; signals fire on the GUI thread."""
+
+    started = Signal()
+    yielded = Signal(object)
+    returned = Signal(object)
+    errored = Signal(object)  # JobError
+    finished = Signal()  # always last: after returned, errored, a cancel or a replaced live item
+    progressed = Signal(float, str)
+
+    def __init__(self, engine: EngineThread) -> None:
+        super().__init__()
+        if QThread.currentThread() != engine.thread():
+            self.moveToThread(engine.thread())  # made on a capture thread: belong to the GUI's like the rest
+        self._engine = engine
+        self.progress = Progress(on_change=lambda f, m: engine._post(self, "progressed", (f, m)))
+        self.done = False
+
+    def cancel(self) -> None:
+        """Stop at the next step (a finite job) or drop it if it has not started (a live item)."""
+        self.progress.abort()
+        self._engine._wake()
 
 
 @dataclass
 class _Job:
-    id: int
-    factory: Callable[[EngineContext], Generator]
-    progress: Progress
+    handle: JobHandle
+    factory: Callable[[JobContext], Generator]
     generator: Generator | None = None
     started: float = field(default_factory=time.perf_counter)
 
 
 class EngineThread(QThread):
-    started_job = Signal(int)
-    yielded = Signal(int, object)
-    returned = Signal(int, object)
-    errored = Signal(int, str)
-    finished_job = Signal(int)
-    progressed = Signal(int, float, str)
+    errors = Signal(object)  # every JobError, for the window's one notifier
+    _deliver = Signal(object, str, object)  # internal: (handle, signal name, value) to the GUI thread
 
     def __init__(self, provider: str = "auto", parent=None, spinning: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("engine")
-        self.provider, self.spinning = provider, spinning
-        self.models = ModelCache(capacity=4, config=SessionConfig(provider=provider, spinning=spinning))
+        self.models = ModelCache(capacity=6, config=SessionConfig(provider=provider, spinning=spinning))
         self._cond = threading.Condition()
-        self._live: dict[str, tuple[int, Callable[[EngineContext], object]]] = {}
+        self._live: dict[str, tuple[JobHandle, Callable[[JobContext], object]]] = {}
         self._jobs: deque[_Job] = deque()
-        self._ids = itertools.count(1)
+        self._active: set[JobHandle] = set()  # keeps handles alive until `finished`
         self._stopping = False
         self._last_was_live = False
+        self._deliver.connect(self._dispatch)
 
-    # --- called from the GUI thread ---------------------------------------------------------
-    def submit(self, factory: Callable[[EngineContext], Generator]) -> int:
+    @property
+    def provider(self) -> str:
+        return self.models.provider
+
+    # --- called from the GUI thread (set_live also from a capture thread) ---------------------
+    def submit(self, factory: Callable[[JobContext], Generator]) -> JobHandle:
         """Queue a finite job: `factory(ctx)` returns a generator; its return value is the result."""
-        job_id = next(self._ids)
-        progress = Progress(on_change=lambda f, m, i=job_id: self.progressed.emit(i, f, m))
+        handle = JobHandle(self)
         with self._cond:
-            self._jobs.append(_Job(job_id, factory, progress))
+            self._active.add(handle)
+            self._jobs.append(_Job(handle, factory))
             self._cond.notify()
-        return job_id
+        return handle
 
-    def call(self, fn: Callable[[EngineContext], object]) -> int:
+    def call(self, fn: Callable[[JobContext], object]) -> JobHandle:
         """Queue a one-step job running `fn(ctx)`."""
         def one_step(ctx):
             yield from ()  # a generator that yields nothing: its first step is its return value
@@ -81,36 +113,63 @@ class EngineThread(QThread):
 
         return self.submit(one_step)
 
-    def set_live(self, key: str, fn: Callable[[EngineContext], object]) -> int:
-        """Run `fn(ctx)` as soon as possible, replacing a not-yet-started item with the same key."""
-        job_id = next(self._ids)
+    def set_live(self, key: str, fn: Callable[[JobContext], object],
+                 wire: Callable[[JobHandle], None] | None = None) -> JobHandle:
+        """Run `fn(ctx)` as soon as possible, replacing a not-yet-started item with the same key
+        (the replaced item's handle gets `finished` without a result). From a thread other than
+        the GUI's (a camera's capture thread), pass `wire` to connect the handle's signals before
+        the item can run; connecting after this returns could miss a fast reply."""
+        handle = JobHandle(self)
+        if wire is not None:
+            wire(handle)
         with self._cond:
+            self._active.add(handle)
             replaced = self._live.get(key)
-            self._live[key] = (job_id, fn)
+            self._live[key] = (handle, fn)
             self._cond.notify()
         if replaced:
-            self.finished_job.emit(replaced[0])
-        return job_id
-
-    def cancel(self, job_id: int) -> None:
-        with self._cond:
-            for job in self._jobs:
-                if job.id == job_id:
-                    job.progress.abort()
-            self._cond.notify()
+            self._post(replaced[0], "finished", None)
+        return handle
 
     def set_provider(self, provider: str) -> None:
-        with self._cond:
-            self.provider = provider
-            self.models = ModelCache(capacity=4, config=SessionConfig(provider=provider, spinning=self.spinning))
+        """Every session is reopened on `provider` when next used (the cache's generation bumps)."""
+        self.models.set_provider(provider)
 
     def stop(self) -> None:
         with self._cond:
             self._stopping = True
             for job in self._jobs:
-                job.progress.abort()
+                job.handle.progress.abort()
             self._cond.notify()
         self.wait(10_000)
+
+    def pending(self) -> int:
+        """Handles not yet finished (tests: nothing is left behind)."""
+        return len(self._active)
+
+    def _wake(self) -> None:
+        with self._cond:
+            self._cond.notify()
+
+    def _post(self, handle: JobHandle, what: str, value) -> None:
+        self._deliver.emit(handle, what, value)
+
+    def _dispatch(self, handle: JobHandle, what: str, value) -> None:
+        """GUI thread: emit the handle's own signal."""
+        if handle.done:
+            return
+        if what == "progressed":
+            handle.progressed.emit(*value)
+        elif what == "started":
+            handle.started.emit()
+        elif what == "finished":
+            handle.done = True
+            self._active.discard(handle)
+            handle.finished.emit()
+        else:
+            getattr(handle, what).emit(value)
+            if what == "errored":
+                self.errors.emit(value)
 
     # --- the engine thread ------------------------------------------------------------------
     def run(self) -> None:
@@ -126,46 +185,58 @@ class EngineThread(QThread):
                 live = self._live.pop(next(iter(self._live))) if take_live else None
                 job = self._jobs[0] if live is None else None
                 self._last_was_live = live is not None
-                ctx = EngineContext(self.models, job.progress if job else Progress(), self.provider)
             if live is not None:
-                self._run_live(*live, ctx)
+                self._run_live(*live)
             else:
-                self._advance(job, ctx)
+                self._advance(job)
 
-    def _run_live(self, job_id: int, fn, ctx: EngineContext) -> None:
-        self.started_job.emit(job_id)
-        try:
-            self.returned.emit(job_id, fn(ctx))
-        except Exception as exc:  # noqa: BLE001 - every error reaches the notifier
-            self.errored.emit(job_id, _message(exc))
-        self.finished_job.emit(job_id)
+    def _run_live(self, handle: JobHandle, fn) -> None:
+        if not handle.progress.aborted:
+            self._post(handle, "started", None)
+            try:
+                self._post(handle, "returned", fn(JobContext(self.models, handle.progress)))
+            except Cancelled:
+                pass
+            except Exception as exc:  # noqa: BLE001 - every error reaches the notifier
+                self._post(handle, "errored", job_error(exc))
+        self._post(handle, "finished", None)
 
-    def _advance(self, job: _Job, ctx: EngineContext) -> None:
+    def _advance(self, job: _Job) -> None:
+        handle = job.handle
         try:
             if job.generator is None:
-                job.progress.check_aborted()
-                self.started_job.emit(job.id)
-                job.generator = job.factory(ctx)
-            self.yielded.emit(job.id, next(job.generator))
+                handle.progress.check_aborted()
+                self._post(handle, "started", None)
+                job.generator = job.factory(JobContext(self.models, handle.progress))
+            handle.progress.check_aborted()
+            self._post(handle, "yielded", next(job.generator))
             return
         except StopIteration as stop:
-            self.returned.emit(job.id, stop.value)
+            self._post(handle, "returned", stop.value)
         except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001
-            self.errored.emit(job.id, _message(exc))
+            self._post(handle, "errored", job_error(exc))
+        if job.generator is not None:
+            job.generator.close()  # a job cancelled between steps runs its `finally` now: temp files go
         with self._cond:
             if job in self._jobs:
                 self._jobs.remove(job)
-        self.finished_job.emit(job.id)
+        self._post(handle, "finished", None)
 
 
-def _message(exc: Exception) -> str:
-    """One readable line for the user; unexpected errors keep their type for bug reports."""
+def job_error(exc: BaseException) -> JobError:
+    """One readable line for the user, the traceback for "Copy details" and the log file."""
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if isinstance(exc, AnimeDesktopError):
-        return str(exc)
-    if isinstance(exc, MemoryError):
-        return "not enough memory for this image; lower the size cap or the tile size in Settings"
-    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})" if last else ""
-    return f"unexpected {type(exc).__name__}: {exc}{where}"
+        message = str(exc)
+        log.warning("%s", message)
+    elif isinstance(exc, MemoryError):
+        message = "not enough memory for this image; lower the size cap or the tile size in Settings"
+        log.error("%s\n%s", message, details)
+    else:
+        last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})" if last else ""
+        message = f"something went wrong{where}: {exc}. Help → Open log folder has the details for a bug report"
+        log.error("unexpected error in a job\n%s", details)
+    return JobError(message, details)

@@ -10,8 +10,9 @@ from anime_desktop.core import model_store
 from anime_desktop.core.errors import InferenceError, ModelFileError
 from anime_desktop.core.types import IOConvention
 from anime_desktop.engine import detect
+from anime_desktop.engine.cache import ModelCache
 from anime_desktop.engine.importer import import_model
-from anime_desktop.engine.loader import ModelCache, load_model
+from anime_desktop.engine.loader import load_model
 from anime_desktop.engine.runners import GeneratorRunner, StylizeRunner
 from anime_desktop.engine.session import SessionConfig, provider_chain
 from tests import onnx_models
@@ -139,10 +140,15 @@ def test_import_validates_and_installs(tmp_path, colour_onnx):
     assert sorted(model_store.installed()) == ["swap-fp32"]
 
 
-def test_cache_reuses_sessions(colour_onnx):
-    cache = ModelCache(capacity=2)
-    assert cache.get(colour_onnx) is cache.get(colour_onnx)
-    assert cache.get(colour_onnx, provider="cpu") is not None
+def test_cache_reuses_sessions_until_the_provider_changes(colour_onnx):
+    cache = ModelCache(capacity=2, config=SessionConfig(provider="auto"))
+    first = cache.get(colour_onnx)
+    assert cache.get(colour_onnx) is first
+    cache.set_provider("cpu")
+    again = cache.get(colour_onnx)
+    assert again is not first and again.session is not first.session
+    assert cache.generation == 1 and cache.provider == "cpu"
+    assert again.session.get_providers() == ["CPUExecutionProvider"]
 
 
 def psnr(a, b):

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from anime_desktop.core import model_store
+from anime_desktop.core import latent, model_store
+from anime_desktop.engine.loader import load_model
+from anime_desktop.engine.ranker import Ranker
+from anime_desktop.engine.runners import GeneratorRunner
 
 pytest.importorskip("torch", reason="the test model is trained with the train extra")
 
@@ -31,7 +34,8 @@ def test_gallery_fills_and_locked_tiles_survive_a_reroll(qtbot, make_window, fac
         qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)
     assert len(view.tiles) == 16 and all(t.face is not None for t in view.tiles)
     assert [t.face.seed for t in view.tiles] == list(range(11, 27))
-    assert view.tiles[0].caption.text().startswith("#11")
+    assert view.tiles[0].caption.text() == "seed 11"  # no score without ranking
+    assert "Seed" in view.tiles[0].toolTip() and "score" in view.legend.text()
     locked = {i: view.tiles[i].face for i in (0, 5, 9)}
     for i in locked:
         view.tiles[i].lock.setChecked(True)
@@ -54,10 +58,18 @@ def test_ranking_interpolation_and_saving(qtbot, make_window, faces_model, tmp_p
     view.rank_k.setValue(4)
     with qtbot.waitSignal(view.grid_ready, timeout=15_000):
         view.generate()
-    scores = [t.face.score for t in view.tiles]
-    assert all(s is not None for s in scores) and "·" in view.tiles[0].caption.text()
+    # Each slot kept the best of its 4 candidates, as the discriminator scores them.
+    loaded = load_model(faces_model)
+    runner, ranker = GeneratorRunner(loaded), Ranker(model_store.discriminator_for(faces_model))
+    base = view.seed.value()
+    for slot, tile in enumerate(view.tiles[:6]):
+        candidates = [(base + slot) * 4 + j for j in range(4)]
+        scores = ranker.scores(runner.generate(latent.latents(candidates, runner.io.latent_dim, 1.0)))
+        assert tile.face.seed == candidates[int(np.argmax(scores))]
+        assert tile.face.score == pytest.approx(float(scores.max()), abs=1e-4)
+    assert "score" in view.tiles[0].caption.text()
     qtbot.mouseClick(view.tiles[2].picture, Qt.MouseButton.LeftButton)
-    assert view.selected == 2 and not view.large.pixmap().isNull()
+    assert view.selected == 2 and view.large.has_image()
     view.mark(0)
     view.select(7)
     view.mark(1)

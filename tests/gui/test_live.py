@@ -45,7 +45,8 @@ def test_live_from_a_clip_shows_stylized_frames_and_switches_models(qtbot, make_
     indices = [f.result.index for f in shown]
     assert indices == sorted(set(indices))
     qtbot.waitUntil(lambda: not view.running, timeout=15_000)  # the clip ended: the view stops by itself
-    assert "ended" in window.statusBar().currentMessage() or not view.stop_button.isEnabled()
+    assert window.statusBar().currentMessage() == "clip.avi ended"
+    assert not view.stop_button.isEnabled() and view.readouts.text().startswith("Stopped")
     view.view.grab()  # paints without error after stopping
 
 
@@ -60,16 +61,16 @@ def test_snapshot_and_record_write_readable_files(qtbot, make_window, tmp_path):
     view.start_file(tmp_path / "clip.avi", loop=True)
     qtbot.waitUntil(lambda: len(shown) >= 3, timeout=15_000)
     assert shown[-1].result.display.shape == (256, 2 * 342, 3)  # original | stylized at 256 px
-    view.with_original.setChecked(True)
-    qtbot.mouseClick(view.snapshot_button, Qt.MouseButton.LeftButton)
+    view.capture.with_original.setChecked(True)
+    qtbot.mouseClick(view.capture.snapshot_button, Qt.MouseButton.LeftButton)
     folder = paths.captures_dir()
     qtbot.waitUntil(lambda: folder.is_dir() and len(list(folder.glob("snapshot-*.png"))) == 2, timeout=10_000)
     stylized = cv2.imread(str(next(p for p in folder.glob("snapshot-*.png") if "original" not in p.name)))
     assert stylized.shape == (256, 342, 3)
-    qtbot.mouseClick(view.record_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.capture.record_button, Qt.MouseButton.LeftButton)
     recorded_from = len(shown)
     qtbot.waitUntil(lambda: len(shown) >= recorded_from + 40, timeout=20_000)
-    qtbot.mouseClick(view.record_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.capture.record_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(list(folder.glob("recording-*.mp4"))) == 1, timeout=10_000)
     view.stop()
     cap = cv2.VideoCapture(str(next(folder.glob("recording-*.mp4"))))
@@ -98,9 +99,9 @@ def test_a_missing_camera_gets_a_clear_message(qtbot, make_window, tmp_path):
 
 def test_virtual_camera_is_disabled_with_the_reason(qtbot, make_window, tmp_path):
     window = live_window(make_window, tmp_path)
-    qtbot.waitUntil(lambda: window.live.virtual_cam.toolTip() != "checking…", timeout=10_000)
-    assert not window.live.virtual_cam.isEnabled()
-    assert window.live.virtual_cam.toolTip().startswith("Unavailable:")
+    qtbot.waitUntil(lambda: window.live.capture.virtual_cam.toolTip() != "checking…", timeout=10_000)
+    assert not window.live.capture.virtual_cam.isEnabled()
+    assert window.live.capture.virtual_cam.toolTip().startswith("Unavailable:")
 
 
 def test_when_the_model_cannot_keep_up_faster_choices_are_offered(qtbot, make_window, tmp_path):
@@ -123,12 +124,12 @@ def test_converting_a_video_from_the_window(qtbot, make_window, tmp_path):
     window = live_window(make_window, tmp_path)
     view = window.live
     make_video_with_audio(tmp_path / "in.mp4", frames=20, fps=10)
-    view.video_in.setText(str(tmp_path / "in.mp4"))
-    view.video_out.setText(str(tmp_path / "out.mp4"))
+    view.converter.video_in.setText(str(tmp_path / "in.mp4"))
+    view.converter.video_out.setText(str(tmp_path / "out.mp4"))
     with qtbot.waitSignal(view.conversion_finished, timeout=30_000) as done:
-        qtbot.mouseClick(view.convert_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(view.converter.convert_button, Qt.MouseButton.LeftButton)
     report = done.args[0]
     assert report is not None and report.frames == 20 and report.audio == "copied"
     frames, audio = read_back(tmp_path / "out.mp4")
     assert len(frames) == 20 and audio > 1.9
-    assert view.convert_progress.value() == 100 and view.convert_button.isEnabled()
+    assert view.converter.progress.value() == 100 and view.converter.convert_button.isEnabled()

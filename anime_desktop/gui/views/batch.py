@@ -25,23 +25,26 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import pipeline
-from .. import tasks
+from ...jobs import batch as jobs
 from ..widgets.check_list import CheckList
 
 
 class BatchView(QWidget):
     status = Signal(str)
-    batch_finished = Signal(object)  # list of failures
+    batch_finished = Signal(object)  # list of failures; None when cancelled or failed (once per batch)
 
     def __init__(self, window) -> None:
         super().__init__()
         self.window = window
-        self.job: int | None = None
+        self.handle = None
+        self._failures = None
+        self.user_picked = False  # the user ticked models here: the toolbar no longer decides
         self.in_dir, self.out_dir = QLineEdit(), QLineEdit()
         self.in_dir.setPlaceholderText("folder of photos")
         self.out_dir.setPlaceholderText("where results go (never the input folder)")
         self.recursive = QCheckBox("Include subfolders")
         self.models = CheckList()
+        self.models.changed_by_user.connect(lambda: setattr(self, "user_picked", True))
         self.models.setMaximumHeight(110)
         self.format = QComboBox()
         self.format.addItems(["png", "jpg", "webp"])
@@ -97,8 +100,16 @@ class BatchView(QWidget):
         if folder:
             edit.setText(folder)
 
-    def set_models(self, names: list[str], checked: list[str]) -> None:
-        self.models.set_items(names, checked)
+    def set_models(self, names: list[str], toolbar_model: str | None) -> None:
+        """A new catalogue: keep the user's own ticks where they still exist, else the toolbar's model."""
+        kept = [m for m in self.checked_models() if m in names] if self.user_picked else []
+        self.models.set_items(names, kept or ([toolbar_model] if toolbar_model else []))
+        self.user_picked = bool(kept)
+
+    def follow_model(self, name: str) -> None:
+        """The toolbar's model changed: the batch starts from it until the user ticks models here."""
+        if not self.user_picked and self.handle is None:
+            self.models.set_checked([name])
 
     def checked_models(self) -> list[str]:
         return self.models.checked()
@@ -121,26 +132,25 @@ class BatchView(QWidget):
                                           output=pipeline.OutputOptions(fmt=self.format.currentText()))
         self.skipped.setRowCount(0)
         self.progress.setValue(0)
-        self.job = self.window.engine.submit(tasks.run_batch(in_dir, out_dir, models, options,
-                                                             self.recursive.isChecked(), s.tile_mp))
+        self.handle = self.window.engine.submit(jobs.run_batch(in_dir, out_dir, models, options,
+                                                               self.recursive.isChecked(), s.tile_mp))
+        self.handle.yielded.connect(self._on_progress)
+        self.handle.returned.connect(self._on_result)
+        self.handle.finished.connect(self._on_finished)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.emit("Batch started")
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.window.engine.cancel(self.job)
+        if self.handle is not None:
+            self.handle.cancel()
             self.status.emit("Cancelling after the current image…")
 
-    def on_yielded(self, job_id: int, value) -> None:
-        if job_id != self.job or not isinstance(value, tasks.BatchProgress):
-            return
+    def _on_progress(self, value: jobs.BatchProgress) -> None:
         self.progress.setMaximum(value.total)
         self.progress.setValue(value.done)
-        rate = value.done / value.seconds if value.seconds > 0 else 0.0
-        eta = (value.total - value.done) / rate if rate > 0 else 0
-        eta_text = f"{int(eta) // 60}:{int(eta) % 60:02d}"
-        self.rate.setText(f"{value.done} of {value.total} · {rate:.2f} images/s · ETA {eta_text}")
+        self.rate.setText(f"{value.done} of {value.total} · {value.rate:.2f} images/s · "
+                          f"ETA {jobs.format_eta(value.eta_seconds)}")
         if value.event.failure:
             self._add_skipped(value.event.failure)
 
@@ -152,11 +162,19 @@ class BatchView(QWidget):
             item.setToolTip(str(failure.path))
             self.skipped.setItem(row, col, item)
 
-    def on_finished(self, job_id: int, failures=None) -> None:
-        if job_id != self.job:
-            return
-        self.job = None
+    def _on_result(self, result: jobs.BatchResult) -> None:
+        skipped = f"; {len(result.failures)} file(s) skipped, listed below" if result.failures else ""
+        self.window.announce(f"Batch done: {result.written} new image(s) in {result.out_dir}{skipped}",
+                             result.out_dir)
+        self._failures = result.failures
+
+    def _on_finished(self) -> None:
+        """Once per batch, whether it completed, failed or was cancelled."""
+        cancelled = self.handle is not None and self.handle.progress.aborted
+        self.handle = None
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.status.emit(f"Batch ended · {self.skipped.rowCount()} file(s) skipped")
+        if cancelled:
+            self.status.emit("Batch cancelled: finished images are kept; Start again resumes")
+        failures, self._failures = self._failures, None
         self.batch_finished.emit(failures)

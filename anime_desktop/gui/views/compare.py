@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -19,19 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core import latent
-from .. import tasks
+from ...jobs import stylize as jobs
 from ..convert import to_pixmap
 from ..widgets.check_list import CheckList
 from ..widgets.split_view import SplitView
 
-TILE = tasks.TILE_SIDE
+TILE = jobs.TILE_SIDE
 
 
 class Tile(QLabel):
     clicked = Signal(object)
 
-    def __init__(self, result: tasks.Stylized) -> None:
+    def __init__(self, result: jobs.Stylized) -> None:
         super().__init__()
         self.result = result
         self.setPixmap(to_pixmap(result.tile))
@@ -53,9 +51,9 @@ class CompareView(QWidget):
     def __init__(self, window) -> None:
         super().__init__()
         self.window = window
-        self.source: tasks.Stylized | None = None
+        self.source: jobs.Stylized | None = None
         self.tiles: list[Tile] = []
-        self.job: int | None = None
+        self.handle = None
         self.models = CheckList()
         self.models.setMaximumWidth(220)
         self.run_button = QPushButton("Compare")
@@ -96,7 +94,7 @@ class CompareView(QWidget):
     def checked_models(self) -> list[str]:
         return self.models.checked()
 
-    def set_source(self, result: tasks.Stylized) -> None:
+    def set_source(self, result: jobs.Stylized) -> None:
         self.source = result
         self.hint.setText(f"Picture: {result.path.name}")
 
@@ -106,19 +104,25 @@ class CompareView(QWidget):
             self.window.notify("To compare, stylize a photo first and tick at least one model")
             return
         self.window.settings.compare_models = models
+        if self.handle is not None:
+            self.handle.cancel()  # a new run replaces one still going; its late tiles are ignored
         self._clear()
-        self.job = self.window.engine.submit(tasks.compare(self.source.path, self.source.image, models,
-                                                           self.window.settings.tile_mp, 0))
+        self.handle = handle = self.window.engine.submit(jobs.compare(
+            self.source.path, self.source.image, models, self.window.settings.tile_mp, 0))
+        handle.yielded.connect(lambda value: self._add_tile(value) if handle is self.handle else None)
+        handle.returned.connect(lambda value: self._done() if handle is self.handle else None)
         self.status.emit(f"Comparing {len(models)} models…")
 
     def _clear(self) -> None:
+        """Empty the grid and the split view: a 2-model run after a 3-model run shows 2 tiles."""
         for tile in self.tiles:
-            tile.deleteLater()
+            self.grid.removeWidget(tile.box)
+            tile.box.deleteLater()
         self.tiles.clear()
+        self.split.set_images(None, None)
+        self.export_button.setEnabled(False)
 
-    def on_yielded(self, job_id: int, value) -> None:
-        if job_id != self.job or not isinstance(value, tasks.Stylized):
-            return
+    def _add_tile(self, value: jobs.Stylized) -> None:
         tile = Tile(value)
         tile.clicked.connect(self.show_split)
         caption = QLabel(tile.caption())
@@ -136,17 +140,11 @@ class CompareView(QWidget):
         if n == 0:
             self.show_split(value)
 
-    def on_returned(self, job_id: int, value) -> None:
-        if job_id == self.job:
-            self.status.emit(f"Compared {len(self.tiles)} models · click a tile for before | after")
+    def _done(self) -> None:
+        self.status.emit(f"Compared {len(self.tiles)} models · click a tile for before | after")
 
-    def show_split(self, result: tasks.Stylized) -> None:
+    def show_split(self, result: jobs.Stylized) -> None:
         self.split.set_images(result.image.rgb, result.output)
-
-    def sheet(self) -> np.ndarray:
-        """All tiles at full resolution side by side, the original first."""
-        images = [self.source.image.rgb] + [t.result.output for t in self.tiles]
-        return latent.grid(np.stack(images), columns=min(len(images), 4), gap=8)
 
     def export_sheet(self) -> None:
         if not self.tiles:
@@ -155,8 +153,9 @@ class CompareView(QWidget):
         if target:
             self.export_to(Path(target))
 
-    def export_to(self, target: Path) -> int:
-        sheet = self.sheet()
-        from ...core import imageio
-
-        return self.window.engine.call(lambda ctx: imageio.save_image(target, sheet, overwrite=True))
+    def export_to(self, target: Path):
+        """The full-resolution sheet is built and written on the engine thread."""
+        handle = self.window.engine.call(jobs.save_compare_sheet(
+            self.source.image.rgb, [t.result.output for t in self.tiles], target))
+        handle.returned.connect(lambda path: self.window.announce(f"Saved the sheet to {path}", Path(path).parent))
+        return handle

@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import faces_tasks
+from ...jobs import catalog
+from ...jobs import faces as faces_jobs
 from ..convert import to_pixmap
-from .live import _scrolled
+from ..widgets.image_view import ImageView
 
 GRID_SIZES = (4, 6, 8)
 TILE_SCALE = 2
@@ -45,7 +45,7 @@ class FaceTile(QWidget):
     def __init__(self, index: int) -> None:
         super().__init__()
         self.index = index
-        self.face: faces_tasks.Face | None = None
+        self.face: faces_jobs.Face | None = None
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setMinimumSize(64 * TILE_SCALE, 64 * TILE_SCALE)
@@ -60,11 +60,15 @@ class FaceTile(QWidget):
         layout.addWidget(self.picture)
         layout.addLayout(row)
 
-    def set_face(self, face: faces_tasks.Face) -> None:
+    def set_face(self, face: faces_jobs.Face) -> None:
         self.face = face
-        self.picture.setPixmap(to_pixmap(faces_tasks.enlarge(face.image, TILE_SCALE, False)))
-        score = "" if face.score is None else f" · {face.score:+.2f}"
-        self.caption.setText(f"#{face.seed}{score}")
+        self.picture.setPixmap(to_pixmap(faces_jobs.enlarge(face.image, TILE_SCALE, False)))
+        score = "" if face.score is None else f" · score {face.score:+.1f}"
+        self.caption.setText(f"seed {face.seed}{score}")
+        self.setToolTip(f"Seed {face.seed}: put it in Seed and Generate with ranking off, "
+                        "and the first tile shows this face again."
+                        + ("" if face.score is None else
+                           f"\nScore {face.score:+.2f}: how real the discriminator finds it (higher is better)."))
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.clicked.emit(self.index)
@@ -77,14 +81,13 @@ class FacesView(QWidget):
     def __init__(self, window) -> None:
         super().__init__()
         self.window = window
-        self.state = faces_tasks.FacesState()
-        self.models_info: dict[str, faces_tasks.FacesModelInfo] = {}
-        self.jobs: dict[int, tuple] = {}
+        self.state = faces_jobs.FacesState()
+        self.models_info: dict[str, catalog.ModelRow] = {}
         self.selected: int | None = None
         self.pair: list[int] = []  # seeds marked A and B
         self.frames = None
         self.model_box = QComboBox()
-        self.model_box.setMinimumWidth(180)
+        self.model_box.setMinimumWidth(150)
         self.grid_box = QComboBox()
         for n in GRID_SIZES:
             self.grid_box.addItem(f"{n}×{n}", n)
@@ -96,7 +99,7 @@ class FacesView(QWidget):
         self.truncation.setSingleStep(0.1)
         self.truncation.setValue(1.0)
         self.truncation.setToolTip("Below 1: more typical faces; above 1: more varied (and odder) ones")
-        self.rank = QCheckBox("Rank with the discriminator, best of")
+        self.rank = QCheckBox("Rank: best of")
         self.rank_k = QSpinBox()
         self.rank_k.setRange(2, 16)
         self.rank_k.setValue(4)
@@ -107,20 +110,24 @@ class FacesView(QWidget):
         self.reroll_button = QPushButton("Re-roll unlocked", clicked=self.reroll)
         self.hint = QLabel(NO_MODEL_HINT)
         self.hint.setWordWrap(True)
+        self.legend = QLabel("Each face is its seed: the number under it regenerates it. "
+                             "With ranking on, the score says how real the model's discriminator finds it.")
+        self.legend.setWordWrap(True)
+        self.legend.setObjectName("legend")
         self.tiles: list[FaceTile] = []
         self.grid = QGridLayout()
         grid_host = QWidget()
         host_layout = QVBoxLayout(grid_host)
         host_layout.addWidget(self.hint)
+        host_layout.addWidget(self.legend)
         host_layout.addLayout(self.grid)
         host_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(grid_host)
 
-        self.large = QLabel("Click a face")
-        self.large.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.large.setMinimumSize(160, 160)
+        self.large = ImageView("Click a face")
+        self.large.setMinimumSize(120, 120)
         self.smooth = QComboBox()
         self.smooth.addItems(["sharp (nearest)", "smooth (bicubic)"])
         self.smooth.currentIndexChanged.connect(self._show_large)
@@ -141,15 +148,17 @@ class FacesView(QWidget):
 
         controls, actions = QHBoxLayout(), QHBoxLayout()
         for w in (QLabel("Model"), self.model_box, QLabel("Grid"), self.grid_box, QLabel("Seed"), self.seed,
-                  QLabel("Truncation"), self.truncation, self.label_title, self.label_box):
+                  QLabel("Truncation"), self.truncation):
             controls.addWidget(w)
         controls.addStretch(1)
-        for w in (self.rank, self.rank_k, self.generate_button, self.reroll_button):
+        for w in (self.label_title, self.label_box, self.rank, self.rank_k, self.generate_button, self.reroll_button):
             actions.addWidget(w)
         actions.addStretch(1)
+        # Only the grid scrolls (no scroll area around the whole view): at 1024x640 the enlarged
+        # face scales down to the room it has instead of being cut off.
         side = QVBoxLayout()
         side.addWidget(self.large, 1)
-        for row_widgets in ((self.smooth, self.save_scale), (self.save_button,), (self.mark_a, self.mark_b),
+        for row_widgets in ((self.smooth, self.save_scale), (self.save_button, self.mark_a, self.mark_b),
                             (QLabel("Frames"), self.steps, self.interpolate_button)):
             row = QHBoxLayout()
             for w in row_widgets:
@@ -157,32 +166,31 @@ class FacesView(QWidget):
             side.addLayout(row)
         body = QHBoxLayout()
         body.addWidget(scroll, 3)
-        body.addLayout(side, 1)
+        body.addLayout(side, 2)
         strip_scroll = QScrollArea()  # a long strip scrolls instead of widening the whole view
         strip_scroll.setWidget(self.strip)
         strip_scroll.setWidgetResizable(True)
         strip_scroll.setFixedHeight(64 * TILE_SCALE + 24)
         strip_row = QHBoxLayout()
         strip_row.addWidget(strip_scroll, 1)
-        strip_row.addWidget(self.export_png)
-        strip_row.addWidget(self.export_gif)
-        content = QWidget()
-        layout = QVBoxLayout(content)
+        exports = QVBoxLayout()
+        exports.addWidget(self.export_png)
+        exports.addWidget(self.export_gif)
+        strip_row.addLayout(exports)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(controls)
         layout.addLayout(actions)
         layout.addLayout(body, 1)
         layout.addLayout(strip_row)
-        _scrolled(self, content)
         self.model_box.currentTextChanged.connect(self._model_changed)
         self._set_enabled(False)
 
     # --- models -------------------------------------------------------------------------
-    def refresh(self) -> None:
-        self.jobs[self.window.engine.call(faces_tasks.faces_models)] = ("models",)
-
-    def _fill_models(self, infos: list[faces_tasks.FacesModelInfo]) -> None:
+    def set_catalogue(self, rows: list[catalog.ModelRow]) -> None:
+        """The window's catalogue changed: list its latent-to-image generators."""
         current = self.model_box.currentText()
-        self.models_info = {i.name: i for i in infos}
+        self.models_info = {r.name: r for r in catalog.for_task(rows, catalog.LATENT_TO_IMAGE)}
         self.model_box.blockSignals(True)
         self.model_box.clear()
         self.model_box.addItems(list(self.models_info))
@@ -197,7 +205,9 @@ class FacesView(QWidget):
         self._set_enabled(info is not None)
         self.rank.setEnabled(bool(info and info.can_rank))
         self.rank_k.setEnabled(bool(info and info.can_rank))
-        self.rank.setToolTip("" if info and info.can_rank else "this model has no discriminator beside it")
+        self.rank.setToolTip("Draw several candidates per tile and keep the one the model's discriminator "
+                             "finds most real" if info and info.can_rank
+                             else "this model has no discriminator beside it")
         classes = info.num_classes if info else 0
         self.label_box.setRange(0, max(classes - 1, 0))
         self.label_box.setVisible(classes > 0)
@@ -244,47 +254,35 @@ class FacesView(QWidget):
             return
         k = self.rank_k.value() if self.rank.isChecked() and self.rank.isEnabled() else 1
         job = self.state.generate(model, seeds, self.truncation.value(), k, self.label_box.value())
-        self.jobs[self.window.engine.call(job)] = ("grid", slots)
+        self.window.engine.call(job).returned.connect(lambda faces: self._show_faces(slots, faces))
         self.status.emit(f"Generating {len(slots)} face(s)" + (f", best of {k} each" if k > 1 else "") + "…")
 
     # --- engine replies -------------------------------------------------------------------
-    def on_returned(self, job_id: int, value) -> bool:
-        entry = self.jobs.pop(job_id, None)
-        if entry is None:
-            return False
-        kind = entry[0]
-        if kind == "models":
-            self._fill_models(value)
-        elif kind == "grid":
-            for slot, face in zip(entry[1], value):
+    def _show_faces(self, slots: list[int], faces: list) -> None:
+        for slot, face in zip(slots, faces):
+            if slot < len(self.tiles):
                 self.tiles[slot].set_face(face)
-            self.grid_ready.emit()
-            self.status.emit(f"{len(value)} face(s) from {self.model_box.currentText()}")
-        elif kind == "interpolation":
-            self.frames = value
-            strip = faces_tasks.enlarge(_row(value), TILE_SCALE, False)
-            self.strip.setPixmap(to_pixmap(strip))
-        elif kind == "saved":
-            self.status.emit(f"Saved {value}")
-        return True
+        self.grid_ready.emit()
+        self.status.emit(f"{len(faces)} face(s) from {self.model_box.currentText()}")
 
-    def on_failed(self, job_id: int) -> None:
-        self.jobs.pop(job_id, None)
+    def _show_strip(self, frames) -> None:
+        self.frames = frames
+        self.strip.setPixmap(to_pixmap(faces_jobs.enlarge(_row(frames), TILE_SCALE, False)))
 
     # --- one face: enlarge, save, mark --------------------------------------------------------
     def select(self, index: int) -> None:
         self.selected = index
         self._show_large()
 
-    def selected_face(self) -> faces_tasks.Face | None:
+    def selected_face(self) -> faces_jobs.Face | None:
         return self.tiles[self.selected].face if self.selected is not None and self.selected < len(self.tiles) else None
 
     def _show_large(self, *_) -> None:
         face = self.selected_face()
         if face is None:
             return
-        big = faces_tasks.enlarge(face.image, 4, self.smooth.currentIndex() == 1)
-        self.large.setPixmap(QPixmap(to_pixmap(big)))
+        big = faces_jobs.enlarge(face.image, 4, self.smooth.currentIndex() == 1)
+        self.large.set_image(big)
         self.large.setToolTip(f"seed {face.seed}")
 
     def save_selected(self, path: str | None = None) -> None:
@@ -296,9 +294,10 @@ class FacesView(QWidget):
             start = Path(self.window.settings.last_output_dir or Path.home()) / f"face-{face.seed}.png"
             path, _ = QFileDialog.getSaveFileName(self, "Save face", str(start), "PNG (*.png)")
         if path:
-            job = faces_tasks.save_face(face.image, Path(path), int(self.save_scale.currentData()),
+            job = faces_jobs.save_face(face.image, Path(path), int(self.save_scale.currentData()),
                                         self.smooth.currentIndex() == 1)
-            self.jobs[self.window.engine.call(job)] = ("saved",)
+            handle = self.window.engine.call(job)
+            handle.returned.connect(lambda saved: self.window.announce(f"Saved {saved}", Path(saved).parent))
 
     def mark(self, which: int) -> None:
         face = self.selected_face()
@@ -315,7 +314,7 @@ class FacesView(QWidget):
             return
         job = self.state.interpolate(self.model_box.currentText(), self.pair[0], self.pair[1], self.steps.value(),
                                      self.truncation.value(), self.label_box.value())
-        self.jobs[self.window.engine.call(job)] = ("interpolation",)
+        self.window.engine.call(job).returned.connect(self._show_strip)
 
     def export_frames(self, suffix: str, path: str | None = None) -> None:
         if self.frames is None:
@@ -326,8 +325,9 @@ class FacesView(QWidget):
             kind = "GIF (*.gif)" if suffix == ".gif" else "PNG (*.png)"
             path, _ = QFileDialog.getSaveFileName(self, "Export interpolation", str(start), kind)
         if path:
-            job = faces_tasks.save_frames(self.frames, Path(path), int(self.save_scale.currentData()))
-            self.jobs[self.window.engine.call(job)] = ("saved",)
+            job = faces_jobs.save_frames(self.frames, Path(path), int(self.save_scale.currentData()))
+            handle = self.window.engine.call(job)
+            handle.returned.connect(lambda saved: self.window.announce(f"Saved {saved}", Path(saved).parent))
 
 
 def _row(frames):

@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, Signal
+from PySide6.QtCore import QProcess, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.settings import PROVIDERS
 from ...core.types import IOConvention
-from .. import tasks
+from ...jobs import catalog
+from ...jobs import models as jobs
 
 COLUMNS = ["Name", "Family", "Style", "Precision", "Size", "Licence"]
 
@@ -69,8 +69,7 @@ class ModelsView(QWidget):
     def __init__(self, window) -> None:
         super().__init__()
         self.window = window
-        self.rows: list[tasks.ModelRow] = []
-        self.jobs: dict[int, tuple[str, object]] = {}
+        self.rows: list[catalog.ModelRow] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -81,7 +80,12 @@ class ModelsView(QWidget):
         self.import_button.clicked.connect(self.ask_import)
         self.remove_button.clicked.connect(self.remove_selected)
         self.provider = QComboBox()
-        self.provider.addItems(list(PROVIDERS))
+        for key, label, unavailable in jobs.provider_choices():
+            self.provider.addItem(key)
+            if unavailable:  # listed, greyed out, with the reason: the user sees what this build lacks
+                index = self.provider.count() - 1
+                self.provider.model().item(index).setEnabled(False)
+                self.provider.setItemData(index, f"{label}: {unavailable}", Qt.ItemDataRole.ToolTipRole)
         self.provider.setCurrentText(window.settings.provider)
         self.provider.currentTextChanged.connect(window.set_provider)
         self.in_use = QLabel("in use: –")
@@ -100,10 +104,7 @@ class ModelsView(QWidget):
         self.confirm_convention = self._ask_convention
         self.processes: list[QProcess] = []
 
-    def refresh(self) -> None:
-        self.jobs[self.window.engine.call(tasks.list_models)] = ("list", None)
-
-    def fill(self, rows: list[tasks.ModelRow]) -> None:
+    def fill(self, rows: list[catalog.ModelRow]) -> None:
         self.rows = rows
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -126,7 +127,8 @@ class ModelsView(QWidget):
             self.import_pytorch(path)
             return
         self.status.emit(f"Checking {path.name} with a test run…")
-        self.jobs[self.window.engine.call(tasks.inspect_model(path))] = ("inspect", (path, name))
+        handle = self.window.engine.call(jobs.inspect_model(path))
+        handle.returned.connect(lambda info: self._inspected(path, name, info))
 
     def import_pytorch(self, path: Path) -> None:
         """PyTorch weights go through `anime-export import` in a subprocess: the app itself never
@@ -157,7 +159,6 @@ class ModelsView(QWidget):
         self.processes = [p for p in self.processes if p.state() != QProcess.ProcessState.NotRunning]
         if code == 0:
             self.status.emit(lines[-1] if lines else f"Imported {path.name}")
-            self.refresh()
             self.changed.emit()
         else:
             self.window.notify(next((ln for ln in reversed(lines) if ln.startswith("error")),
@@ -173,37 +174,32 @@ class ModelsView(QWidget):
             return
         answer = QMessageBox.question(self, "Remove model", f"Delete the installed model '{name}'?")
         if answer == QMessageBox.StandardButton.Yes:
-            self.jobs[self.window.engine.call(tasks.remove_model(name))] = ("remove", name)
+            handle = self.window.engine.call(jobs.remove_model(name))
+            handle.returned.connect(lambda _: self._changed(f"Removed '{name}'"))
 
     def _ask_convention(self, path: Path, io: IOConvention) -> dict | None:
         dialog = ConventionDialog(path, io, self)
         return dialog.overrides() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
-    def on_returned(self, job_id: int, value) -> bool:
-        kind, data = self.jobs.pop(job_id, (None, None))
-        if kind == "list":
-            self.fill(value)
-        elif kind == "inspect":
-            path, name = data
-            overrides = None
-            if not value.has_metadata:
-                overrides = self.confirm_convention(path, value.io)
-                if overrides is None:
-                    self.status.emit("Import cancelled")
-                    return True
-            self.jobs[self.window.engine.call(tasks.install_model(path, name, overrides))] = ("install", path)
-        elif kind in ("install", "remove"):
-            self.status.emit(f"Installed '{value.name}'" if kind == "install" else f"Removed '{data}'")
-            self.refresh()
-            self.changed.emit()
-        elif kind == "provider":
-            self.in_use.setText(f"in use: {value}")
-            self.window.provider_label.setText(f"⚙ {value}")
-            self.window.provider_label.setToolTip(f"Execution provider in use: {value}")
-        return kind is not None
+    def _inspected(self, path: Path, name: str | None, info) -> None:
+        overrides = None
+        if not info.has_metadata:
+            overrides = self.confirm_convention(path, info.io)
+            if overrides is None:
+                self.status.emit("Import cancelled")
+                return
+        handle = self.window.engine.call(jobs.install_model(path, name, overrides))
+        handle.returned.connect(lambda installed: self._changed(f"Installed '{installed.name}'"))
 
-    def on_failed(self, job_id: int) -> None:
-        self.jobs.pop(job_id, None)
+    def _changed(self, message: str) -> None:
+        """One catalogue refresh per change (the window re-reads it and updates every view)."""
+        self.status.emit(message)
+        self.changed.emit()
 
-    def show_provider_of(self, model: str) -> None:
-        self.jobs[self.window.engine.call(tasks.provider_in_use(model))] = ("provider", None)
+    def show_provider(self, provider: str) -> None:
+        self.in_use.setText(f"in use: {provider}")
+
+    def set_provider_choice(self, provider: str) -> None:
+        self.provider.blockSignals(True)
+        self.provider.setCurrentText(provider)
+        self.provider.blockSignals(False)

@@ -24,9 +24,12 @@ class SplitView(QWidget):
         self.setMinimumSize(240, 180)
         self.setMouseTracking(True)
 
-    def set_images(self, before: np.ndarray, after: np.ndarray) -> None:
-        self.before, self.after = to_pixmap(before), to_pixmap(after)
+    def set_images(self, before: np.ndarray | None, after: np.ndarray | None) -> None:
+        """Show a pair; None for both empties the view."""
+        self.before = to_pixmap(before) if before is not None else QPixmap()
+        self.after = to_pixmap(after) if after is not None else QPixmap()
         self.fit()
+        self.update()
 
     def fit(self) -> None:
         if self.before.isNull():

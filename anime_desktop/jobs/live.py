@@ -1,8 +1,9 @@
 """Engine-thread work of the live view: frames, sinks, snapshots, whole-video conversion.
 
 `LiveState` is touched only on the engine thread (live items and calls run there one at a
-time), so the frame processor, its steadying memory and its recording need no locks. The
-view builds these closures on the GUI or capture thread and hands them to the engine.
+time), so the frame processor, its steadying memory and its recording need no locks. Its
+runner is rebuilt when the model or the session cache's generation (a provider switch)
+changes, so a provider switch reaches a running camera on its next frame.
 """
 
 from __future__ import annotations
@@ -30,19 +31,25 @@ class LiveState:
     def __init__(self) -> None:
         self.processor: FrameProcessor | None = None
         self.provider = ""
+        self.session = None  # the session frames run on (tests read its providers)
+        self._key: tuple | None = None
+
+    def _use(self, ctx, model: str, options: LiveOptions) -> None:
+        key = (model, ctx.models.generation)
+        if key != self._key:
+            loaded = ctx.models.get(model)
+            runner = StylizeRunner(loaded, tile_mp=8.0)  # live frames are never tiled
+            if self.processor is None:
+                self.processor = FrameProcessor(runner.run, model, options)
+            else:
+                self.processor.set_model(runner.run, model)
+            self.provider, self.session, self._key = loaded.provider, loaded.session, key
 
     def frame_job(self, frame: Frame, model: str, options: LiveOptions):
         """A live item: `model` and `options` are those chosen when the frame was captured, so
         the first frame captured after a switch is the first one with the new model."""
         def job(ctx) -> LiveFrame:
-            if self.processor is None or self.processor.model != model:
-                loaded = ctx.models.get(model, provider=ctx.provider)
-                runner = StylizeRunner(loaded, tile_mp=8.0)  # live frames are never tiled
-                if self.processor is None:
-                    self.processor = FrameProcessor(runner.run, model, options)
-                else:
-                    self.processor.set_model(runner.run, model)
-                self.provider = loaded.provider
+            self._use(ctx, model, options)
             self.processor.set_options(options)
             start = time.perf_counter()
             result = self.processor.process(frame)
@@ -96,7 +103,7 @@ def save_snapshot(result: LiveResult, folder: Path, with_original: bool):
 def convert_video(src: Path, dst: Path, model: str, options: video_convert.VideoOptions):
     """Generator factory for the engine: one frame per step, so Cancel acts within a frame."""
     def job(ctx):
-        runner = StylizeRunner(ctx.models.get(model, provider=ctx.provider), tile_mp=8.0)
+        runner = StylizeRunner(ctx.models.get(model), tile_mp=8.0)
         report = yield from video_convert.convert(src, dst, runner.run, options, ctx.progress)
         return report
     return job

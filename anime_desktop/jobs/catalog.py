@@ -1,0 +1,93 @@
+"""The model catalogue: every model the app can run, its metadata read once.
+
+One place answers "which models are there, and what can each do", for the window's model
+boxes, the Models table, the Faces view and the CLI's listings and error messages. Installed
+models come first (a user's own choice), then the shipped ones (INT8 first), then the
+built-in classical `toon`. A file whose metadata cannot be read is listed with its problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core import model_store, modelfile, toon
+from ..core.errors import AnimeDesktopError
+
+IMAGE_TO_IMAGE, LATENT_TO_IMAGE = "image-to-image", "latent-to-image"
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    name: str
+    path: Path
+    family: str
+    style: str
+    precision: str
+    license: str
+    size_mb: float
+    problem: str = ""
+    builtin: bool = False  # comes with the app: listed, usable, never removed
+    task: str = IMAGE_TO_IMAGE
+    latent_dim: int = 0
+    num_classes: int = 0
+    can_rank: bool = False  # a discriminator ships beside it (faces ranking)
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem
+
+    @property
+    def where(self) -> str:
+        return "built-in" if self.builtin else "installed"
+
+
+def catalog() -> list[ModelRow]:
+    shipped = sorted(model_store.shipped().items(), key=lambda item: ("int8" not in item[0], item[0]))
+    rows = [_row(name, path, False) for name, path in sorted(model_store.installed().items())]
+    rows += [_row(name, path, True) for name, path in shipped]
+    rows.append(ModelRow(toon.NAME, Path(toon.NAME), "classical", "toon", "-", "Apache-2.0", 0.0, builtin=True))
+    return rows
+
+
+def _row(name: str, path: Path, builtin: bool) -> ModelRow:
+    size = path.stat().st_size / 1e6
+    try:
+        meta = modelfile.read_metadata(path)
+    except AnimeDesktopError as exc:
+        return ModelRow(name, path, "?", "", "?", "?", size, exc.reason, builtin)
+    return ModelRow(name, path, meta.get("family", "unknown"), meta.get("style", ""), meta.get("precision", "fp32"),
+                    meta.get("license", "unknown"), size, "", builtin, meta.get("task", IMAGE_TO_IMAGE),
+                    _int(meta.get("latent_dim")), _int(meta.get("num_classes")),
+                    model_store.discriminator_for(path) is not None)
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def for_task(rows: list[ModelRow], task: str) -> list[ModelRow]:
+    """Models that can do `task` (a file with a problem cannot do anything)."""
+    return [r for r in rows if r.usable and r.task == task]
+
+
+def style_names(rows: list[ModelRow] | None = None) -> list[str]:
+    return [r.name for r in for_task(catalog() if rows is None else rows, IMAGE_TO_IMAGE)]
+
+
+def faces_names(rows: list[ModelRow] | None = None) -> list[str]:
+    return [r.name for r in for_task(catalog() if rows is None else rows, LATENT_TO_IMAGE)]
+
+
+def shipped_default(rows: list[ModelRow] | None = None) -> str | None:
+    """The first shipped style model (the INT8 default), or None in a build without one."""
+    return next((r.name for r in for_task(catalog() if rows is None else rows, IMAGE_TO_IMAGE)
+                 if r.builtin and r.name != toon.NAME), None)
+
+
+def list_models(ctx) -> list[ModelRow]:
+    """An engine job: the catalogue read off the GUI thread."""
+    return catalog()
