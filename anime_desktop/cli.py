@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.errors import AnimeDesktopError
+from .core.progress import format_eta
 from .core.settings import PROVIDERS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -172,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = msub.add_parser("import", help="validate an .onnx file by a test run and install it")
     p.add_argument("path", type=Path, metavar="PATH")
     p.add_argument("--name", help="install name (default: from metadata, e.g. hayao-int8, or the file name)")
+    p.add_argument("--use", action="store_true",
+                   help="also make it the model used when -m is not given (installing alone never does)")
     _convention_options(p)
     p.set_defaults(func=cmd.models_import)
     p = msub.add_parser("remove", help="delete an installed model")
@@ -223,7 +226,7 @@ class _Bar:
         eta = (self.total - count) / rate if rate > 0 else 0.0
         filled = int(30 * count / max(self.total, 1))
         sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {count}/{self.total} "
-                         f"{rate:.2f} img/s ETA {int(eta) // 60}:{int(eta) % 60:02d} ")
+                         f"{rate:.2f} img/s ETA {format_eta(eta)} ")
         sys.stderr.flush()
 
     def close(self) -> None:

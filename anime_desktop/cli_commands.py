@@ -11,41 +11,35 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
-from .core import batch, imageio, latent, model_store, modelfile, pipeline, tempfiles
-from .core.errors import AnimeDesktopError
+from .core import batch, imageio, latent, model_store, pipeline, tempfiles
 from .core.progress import Progress
 from .core.settings import Settings
 from .engine.importer import import_model
 from .engine.loader import LoadedModel, load_model
 from .engine.runners import GeneratorRunner, StylizeRunner
 from .engine.session import SessionConfig
-
-
-def shipped_default() -> str | None:
-    """The shipped style model the app falls back to: the first INT8 image model, else the first."""
-    images = [name for name, path in model_store.shipped().items()
-              if modelfile.read_metadata(path).get("task", "image-to-image") == "image-to-image"]
-    images.sort(key=lambda name: ("int8" not in name, name))
-    return images[0] if images else None
+from .jobs import catalog
+from .jobs import faces as face_jobs
 
 
 def choose_model(requested: str | None) -> str:
-    """-m; else the model last chosen (if it still exists); else the only installed model;
-    else the shipped default: the same choice the window opens with."""
+    """-m; else the model last chosen (the window's choice or `models import --use`) if it still
+    exists; else the shipped default: the same choice the window opens with. Installing a model
+    never changes which model is used by itself (CONTRACTS.md)."""
     if requested:
         return requested
-    installed = model_store.installed()
+    rows = catalog.catalog()
+    names = catalog.style_names(rows)
     last = Settings.load().last_model
-    if last and (last in installed or model_store.reserved(last)):
+    if last and last in names:
         return last
-    if len(installed) == 1:
-        return next(iter(installed))
-    default = shipped_default()
+    default = catalog.shipped_default(rows)
     if default is not None:
         return default
-    known = ", ".join(installed) or "none installed"
-    raise UsageError(f"no model chosen: pass -m NAME or -m PATH.onnx (installed: {known}; built-in: toon)")
+    raise UsageError(f"no model chosen: pass -m NAME or -m PATH.onnx (can stylize: {', '.join(names)})")
 
 
 def overrides(ns) -> dict:
@@ -103,12 +97,10 @@ def stylize(ns) -> int:
     model = open_model(choose_model(ns.model), ns)
     runner = _runner(model, ns)
     name = model.info.name
-    keys = [((ns.output or src.parent).resolve(), src.stem.lower()) for src in ns.images]
-    clashes = {k for k, n in Counter(keys).items() if n > 1}
+    folders = [(ns.output or src.parent).resolve() for src in ns.images]
     jobs = []
-    for src, key in zip(ns.images, keys):
-        stem = f"{src.stem}-{src.suffix.lstrip('.').lower()}" if key in clashes else src.stem
-        dst = key[0] / pipeline.output_name(Path(stem), name, options.output)
+    for src, stem, folder in zip(ns.images, batch.distinct_stems(ns.images, folders), folders):
+        dst = folder / pipeline.output_name(Path(stem), name, options.output)
         jobs.append(batch.BatchInput(src, [batch.Target(name, dst)] if dst.resolve() != src.resolve() else []))
     _sweep(jobs)
     counts = _drive(jobs, {name: _infer_with(runner)}, options, len(jobs), "stylize")
@@ -189,11 +181,10 @@ def _summary(counts: Counter, model: LoadedModel, verb: str, seconds: float | No
 
 
 def faces_model(requested: str | None) -> str:
-    """-m, else the only installed latent-to-image model (or the shipped one)."""
+    """-m, else the first installed latent-to-image model, else the shipped one."""
     if requested:
         return requested
-    models = {**model_store.installed(), **model_store.shipped()}
-    found = [name for name, path in models.items() if modelfile.read_metadata(path).get("task") == "latent-to-image"]
+    found = catalog.faces_names()
     if not found:
         raise UsageError("no faces model installed: train one (anime-train dcgan), export it "
                          "(anime-export onnx RUN -o faces.onnx) and pass -m faces.onnx or import it")
@@ -210,42 +201,28 @@ def faces(ns) -> int:
     config = SessionConfig(provider=ns.provider or Settings.load().provider)
     model = load_model(faces_model(ns.model), config, task="latent-to-image")
     runner = GeneratorRunner(model)
-    dim = model.info.io.latent_dim
     if ns.label and not runner.num_classes:
         raise UsageError(f"{model.info.name} is not conditional: it takes no --label")
     if ns.interpolate:
-        a, b = (latent.latent(s, dim, ns.truncation) for s in ns.interpolate)
-        frames = _enlarge(runner.generate(latent.interpolate(a, b, ns.frames), ns.label), ns.scale)
-        if ns.output.suffix.lower() == ".gif":
-            imageio.save_animation(ns.output, list(frames), overwrite=ns.overwrite)
-        else:
-            imageio.save_image(ns.output, latent.grid(frames, columns=len(frames)), overwrite=ns.overwrite)
+        frames = face_jobs.interpolation(runner, *ns.interpolate, ns.frames, ns.truncation, ns.label)
+        face_jobs.write_frames(face_jobs.enlarge(frames, ns.scale), ns.output, overwrite=ns.overwrite)
         print(f"wrote {ns.output}: {ns.frames} frames from seed {ns.interpolate[0]} to {ns.interpolate[1]}")
         return EXIT_OK
     seed = ns.seed if ns.seed is not None else secrets.randbits(24)
     seeds = list(range(seed, seed + ns.n))
+    ranker = None
     if ns.rank > 1:
         from .engine.ranker import ranker_for
 
         ranker = ranker_for(model.info.path)
         if ranker is None:
             raise UsageError(f"--rank needs a discriminator beside the model ({model.info.path.stem}.disc.onnx)")
-        candidates = [s * ns.rank + j for s in seeds for j in range(ns.rank)]
-        pool = runner.generate(latent.latents(candidates, dim, ns.truncation), ns.label)
-        scores = ranker.scores(pool)
-        picks = [i * ns.rank + int(latent.best(scores[i * ns.rank:(i + 1) * ns.rank], 1)[0]) for i in range(ns.n)]
-        images = _enlarge(pool[picks], ns.scale)
-        seeds = [candidates[p] for p in picks]
-    else:
-        images = _enlarge(runner.generate(latent.latents(seeds, dim, ns.truncation), ns.label), ns.scale)
+    faces_ = face_jobs.generate_faces(runner, ranker, seeds, ns.truncation, ns.rank, ns.label)
+    images = face_jobs.enlarge(np.stack([f.image for f in faces_]), ns.scale)
     imageio.save_image(ns.output, latent.grid(images), overwrite=ns.overwrite)
     shown = f"seeds {seeds[0]}..{seeds[-1]}" if ns.rank <= 1 else f"best of {ns.rank} per face"
     print(f"wrote {ns.output}: {ns.n} faces, {shown} (--seed {seed}), model {model.info.name}")
     return EXIT_OK
-
-
-def _enlarge(images, scale: int):
-    return images if scale == 1 else images.repeat(scale, axis=1).repeat(scale, axis=2)
 
 
 def video(ns) -> int:
@@ -313,18 +290,14 @@ def toon_pairs(ns) -> int:
 
 
 def models_list(ns) -> int:
-    installed, shipped = model_store.installed(), model_store.shipped()
-    rows = [["NAME", "FAMILY", "STYLE", "PREC", "SIZE", "WHERE", "LICENSE"],
-            ["toon", "classical", "toon", "-", "-", "built-in", "Apache-2.0"]]
-    for where, models in (("built-in", shipped), ("installed", installed)):
-        for name, path in models.items():
-            try:
-                meta = modelfile.read_metadata(path)
-            except AnimeDesktopError as exc:
-                rows.append([name, f"(unreadable: {exc.reason})"])
-                continue
-            rows.append([name, meta.get("family", "?"), meta.get("style", "-"), meta.get("precision", "fp32"),
-                         f"{path.stat().st_size / 1e6:.1f} MB", where, meta.get("license", "unknown")])
+    rows = [["NAME", "FAMILY", "STYLE", "PREC", "SIZE", "WHERE", "LICENSE"]]
+    entries = catalog.catalog()
+    for r in entries:
+        if r.problem:
+            rows.append([r.name, f"(unreadable: {r.problem})"])
+            continue
+        size = f"{r.size_mb:.1f} MB" if r.size_mb else "-"
+        rows.append([r.name, r.family, r.style or "-", r.precision, size, r.where, r.license])
     # Columns as wide as their longest entry, so long style names do not shift the rest.
     widths = [max(len(r[i]) for r in rows if len(r) == 7) for i in range(7)]
     for row in rows:
@@ -333,7 +306,7 @@ def models_list(ns) -> int:
             continue
         cells = [f"{c:>{w}}" if i == 4 else f"{c:<{w}}" for i, (c, w) in enumerate(zip(row, widths))]
         print("  ".join(cells[:-1]) + "  " + row[-1])
-    if not installed:
+    if not any(not r.builtin for r in entries):
         print("(no models installed; add one with `anime-desktop models import FILE.onnx`)")
     return EXIT_OK
 
@@ -363,6 +336,11 @@ def models_info(ns) -> int:
 def models_import(ns) -> int:
     info = import_model(ns.path, ns.name, overrides(ns))
     print(f"installed '{info.name}' ({info.family}, {info.precision}, {info.io.layout}) -> {info.path}")
+    if ns.use:
+        settings = Settings.load()
+        settings.last_model = info.name
+        settings.save()
+        print(f"'{info.name}' is now used when -m is not given")
     return EXIT_OK
 
 

@@ -1,4 +1,8 @@
-"""The live pipeline against pure inference, and flicker with "steady" off and on, in one run.
+"""The live path the window ships against pure inference, and flicker with "steady" off and on.
+
+The path measured is the window's own: the core capture loop feeding the engine thread's live
+slot, frames processed by `jobs.live.LiveState` and received on the GUI thread by the Live
+view's `LiveFeed` (no window drawn; a QApplication runs the event loop).
 
 Source: a 640x480 clip made from a Kodak photo (a slow pan), paced at 120 fps so the camera
 is never the bottleneck. For each model and processing size (256, 384 short side):
@@ -24,6 +28,8 @@ from anime_desktop.core import live, video
 from anime_desktop.engine.loader import load_model
 from anime_desktop.engine.runners import StylizeRunner
 from anime_desktop.engine.session import SessionConfig
+from anime_desktop.gui.views.live_feed import LiveFeed
+from anime_desktop.gui.workers import EngineThread
 
 SECONDS = 6.0
 
@@ -51,22 +57,34 @@ def pure_fps(runner: StylizeRunner, size: tuple[int, int]) -> float:
     return count / (time.perf_counter() - start)
 
 
-def pipeline_run(clip: Path, runner: StylizeRunner, options: live.LiveOptions, seconds: float = SECONDS):
+def _pump(app, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def pipeline_run(app, clip: Path, model: Path, options: live.LiveOptions, seconds: float = SECONDS):
     outputs, latencies = [], []
+    engine = EngineThread("cpu")
+    engine.start()
+    feed = LiveFeed(engine)
+    feed.model, feed.options = str(model), options
 
-    def collect(result):
-        latencies.append(time.perf_counter() - result.captured_at)
-        outputs.append(result.stylized)
+    def collect(frame):
+        latencies.append(time.perf_counter() - frame.result.captured_at)
+        outputs.append(frame.result.stylized)
 
-    processor = live.FrameProcessor(runner.run, "m", options)
-    pipeline = live.LivePipeline(video.VideoFileSource(clip, loop=True, realtime=True), processor, collect).start()
-    time.sleep(1.0)  # warm-up: sessions allocate their arenas on the first frames
+    feed.frame.connect(collect)
+    feed.start(lambda: video.VideoFileSource(clip, loop=True, realtime=True))
+    _pump(app, 1.0)  # warm-up: sessions allocate their arenas on the first frames
     first = len(outputs)
     start = time.perf_counter()
-    time.sleep(seconds)
+    _pump(app, seconds)
     done = len(outputs) - first
     elapsed = time.perf_counter() - start
-    pipeline.stop()
+    feed.stop()
+    engine.stop()
     return done / elapsed, 1000 * float(np.median(latencies[first:])), outputs[first:]
 
 
@@ -75,6 +93,9 @@ def flicker(outputs: list[np.ndarray]) -> float:
 
 
 def main() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
     models = [Path(p) for p in sys.argv[1:]] or [need(REPO / "resources" / "models" / "toon-default-int8.onnx"),
                                                   need(REPO / "resources" / "models" / "toon-default-fp32.onnx")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,12 +108,11 @@ def main() -> None:
             for short in (256, 384):
                 size = live.processing_size(640, 480, short)
                 pure = pure_fps(runner, size)
-                fps, latency, _ = pipeline_run(moving, runner, live.LiveOptions(short_side=short))
+                fps, latency, _ = pipeline_run(app, moving, path, live.LiveOptions(short_side=short))
                 print(f"{path.stem:<26} {short:>5} {pure:>9.1f} {fps:>13.1f} {fps / pure:>6.0%} {latency:>11.1f}")
-        runner = StylizeRunner(load_model(models[0], SessionConfig(provider="cpu", spinning=False)), tile_mp=8.0)
         print(f"\nflicker on a still, noisy 640x480 clip at 384 px ({models[0].stem}): mean |frame t - frame t-1|")
         for steady in (False, True):
-            fps, _, outputs = pipeline_run(still, runner, live.LiveOptions(short_side=384, steady=steady), 4.0)
+            fps, _, outputs = pipeline_run(app, still, models[0], live.LiveOptions(short_side=384, steady=steady), 4.0)
             print(f"  steady {'on ' if steady else 'off'}: {flicker(outputs):.2f} grey levels at {fps:.1f} fps")
 
 

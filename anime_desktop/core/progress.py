@@ -56,3 +56,10 @@ class Progress:
 def null_progress() -> Progress:
     """A Progress nobody listens to, for callers that do not care."""
     return Progress()
+
+
+def format_eta(seconds: float) -> str:
+    """m:ss under an hour, h:mm:ss above: the window and the terminal bar show the same text."""
+    total = max(0, int(round(seconds)))
+    hours, rest = divmod(total, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import batch, pipeline
+from ..core import batch, pipeline, tempfiles
 from ..core.errors import AnimeDesktopError
+from ..core.progress import format_eta  # noqa: F401 - the views' ETA text
 from ..engine.runners import StylizeRunner
 
 
@@ -34,13 +35,6 @@ class BatchResult:
     written: int
 
 
-def format_eta(seconds: float) -> str:
-    """m:ss under an hour, h:mm:ss above (the window and the terminal bar show the same)."""
-    total = max(0, int(round(seconds)))
-    hours, rest = divmod(total, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
 def run_batch(in_dir: Path, out_dir: Path, models: list[str], options: pipeline.StylizeOptions,
               recursive: bool, tile_mp: float):
     """Generator factory: yields a BatchProgress per output; returns a BatchResult."""
@@ -53,6 +47,7 @@ def run_batch(in_dir: Path, out_dir: Path, models: list[str], options: pipeline.
         if not sources:
             raise AnimeDesktopError(f"no images found in {in_dir}")
         jobs = batch.plan(sources, in_dir, out_dir, list(names.values()), options.output)
+        tempfiles.sweep_for([t.dst for job in jobs for t in job.targets])  # a killed run's leftovers
         infer = {names[m]: _infer(StylizeRunner(model, tile_mp)) for m, model in loaded.items()}
         start, seen, failures, written = time.perf_counter(), set(), [], 0
         for event in batch.run_batch(jobs, lambda m: infer[m], options, ctx.progress):

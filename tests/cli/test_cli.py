@@ -157,12 +157,16 @@ def test_without_a_model_the_shipped_default_is_used(tmp_path, capsys):
         assert out.size == (40, 30)
 
 
-def test_one_installed_model_is_preferred_to_the_default(tmp_path, colour_onnx, capsys):
+def test_installing_never_changes_the_model_in_use_but_use_does(tmp_path, colour_onnx, capsys):
+    """CONTRACTS.md: installing a model never changes which model is used by itself."""
     assert main(["models", "import", str(colour_onnx), "--name", "mine"]) == 0
     photo = tmp_path / "p.png"
     Image.new("RGB", (20, 20)).save(photo)
     assert main(["stylize", str(photo)]) == 0
-    assert (tmp_path / "p_mine.png").exists()
+    assert (tmp_path / "p_toon-default-int8.png").exists() and not (tmp_path / "p_mine.png").exists()
+    assert main(["models", "import", str(colour_onnx), "--name", "mine2", "--use"]) == 0
+    assert main(["stylize", str(photo)]) == 0
+    assert (tmp_path / "p_mine2.png").exists()
 
 
 def test_no_model_at_all_is_a_usage_error(tmp_path, capsys, monkeypatch):

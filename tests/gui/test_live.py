@@ -133,3 +133,23 @@ def test_converting_a_video_from_the_window(qtbot, make_window, tmp_path):
     frames, audio = read_back(tmp_path / "out.mp4")
     assert len(frames) == 20 and audio > 1.9
     assert view.converter.progress.value() == 100 and view.converter.convert_button.isEnabled()
+
+
+def test_the_windows_live_path_drops_frames_instead_of_queueing(qtbot, make_window, tmp_path):
+    """Acceptance, on the path the window ships (capture loop -> engine live slot -> LiveFeed): with a
+    model slower than the camera, the shown frame's age does not grow, and dropped frames hold nothing."""
+    window = live_window(make_window, tmp_path)
+    window.model_box.setCurrentText("toon")  # the classical renderer at 640x480: slower than a 100 fps clip
+    view = window.live
+    view.size_box.setCurrentIndex(view.size_box.findData(384))
+    write_clip(tmp_path / "fast.avi", 1000, fps=100, size=(640, 480))
+    shown = []
+    view.frame_shown.connect(shown.append)
+    view.start_file(tmp_path / "fast.avi", loop=False)
+    qtbot.waitUntil(lambda: not view.running, timeout=60_000)
+    ages = list(view.feed.ages)
+    assert len(ages) >= 100 and len(shown) < 1000 * 0.8  # most frames were dropped: the model is slower
+    first, last = np.mean(ages[:50]), np.mean(ages[-50:])
+    assert last < first + 0.05, (first, last)  # a queue would add ~10 ms per frame: seconds by the end
+    qtbot.wait(200)
+    assert window.engine.pending() <= 1  # no handle of a dropped frame is kept
