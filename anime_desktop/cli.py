@@ -16,7 +16,6 @@ from pathlib import Path
 from . import __version__
 from .core.errors import AnimeDesktopError
 from .core.progress import format_eta
-from .core.settings import PROVIDERS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -29,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         return _open_window()
+    if args == ["--version"]:  # answered before any heavy import (settings, numpy, the engine)
+        print(f"anime-desktop {__version__}")
+        return EXIT_OK
+    if args[0] == "--self-test":  # the installer's check, before subcommands (`anime-desktop --self-test -h`)
+        from .selftest import main as self_test
+
+        return self_test(args[1:])
     parser = build_parser()
     ns = parser.parse_args(args)
     _warnings_to_stderr()
@@ -102,10 +108,13 @@ def _open_window() -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import cli_commands as cmd
+    from .core.settings import PROVIDERS
 
     parser = argparse.ArgumentParser(prog="anime-desktop", description=(
         "Turn photos into anime / cartoon art with ONNX models. Without a subcommand the window opens."))
     parser.add_argument("--version", action="version", version=f"anime-desktop {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (stylize, faces, video, window) and exit 0/1")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("stylize", help="stylize image files")
@@ -184,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _model_options(p: argparse.ArgumentParser, many: bool = False) -> None:
+    from .core.settings import PROVIDERS
+
     p.add_argument("-m", "--model", action="append" if many else "store", metavar="MODEL",
                    help="installed model name or path to an .onnx file" + (" (repeat for several)" if many else ""))
     p.add_argument("--provider", choices=PROVIDERS, default=None, help="execution provider (default: settings, auto)")
