@@ -1,4 +1,5 @@
-"""Help menu: About (version, licences of the app and of each model), shortcuts, README, log folder."""
+"""Help menu: About (version, licences of the app, of each model and of the third-party libraries), shortcuts,
+README, log folder."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QListWidget,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .. import __version__
+from .. import __version__, licenses
 
 HOMEPAGE = "https://example.invalid/anime-desktop"
 
@@ -36,7 +46,8 @@ def about_text(rows) -> str:
             "FFmpeg (LGPL) keep their own licences.</p>"
             f"<p>Models and their licences:</p><ul>{models}</ul>"
             "<p>A model's licence governs what you may do with its pictures: "
-            "non-commercial (NC) models are for personal use only.</p>")
+            "non-commercial (NC) models are for personal use only.</p>"
+            "<p>Every library inside the app, with its licence texts: <b>Third-party licences…</b></p>")
 
 
 def show_about(parent: QWidget, rows) -> None:
@@ -44,7 +55,44 @@ def show_about(parent: QWidget, rows) -> None:
     box.setWindowTitle("About Anime Desktop")
     box.setTextFormat(box.textFormat().RichText)
     box.setText(about_text(rows))
+    box.addButton(QMessageBox.StandardButton.Ok)
+    notices = box.addButton("Third-party licences…", QMessageBox.ButtonRole.ActionRole)
+    notices.clicked.connect(lambda: show_licences(parent))
     box.open()
+
+
+def licences_dialog(parent: QWidget | None) -> QDialog:
+    """The collected third-party notices (anime_desktop.licenses): a list, and the chosen one's texts."""
+    found = licenses.notices()
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Third-party licences")
+    dialog.resize(900, 600)
+    names = QListWidget()
+    names.addItems([f"{n.name} {n.version} — {n.license}" for n in found])
+    names.setMaximumWidth(330)
+    text = QTextBrowser()
+    text.setLineWrapMode(QTextBrowser.LineWrapMode.NoWrap)
+    names.currentRowChanged.connect(lambda row: text.setPlainText(found[row].text() if 0 <= row < len(found) else ""))
+    body = QHBoxLayout()
+    body.addWidget(names)
+    body.addWidget(text, 1)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    folder = licenses.bundled_folder()
+    if folder is not None:  # in a bundle the texts are files too: let the user open them
+        buttons.addButton("Open folder", QDialogButtonBox.ButtonRole.ActionRole).clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(body, 1)
+    layout.addWidget(buttons)
+    if found:
+        names.setCurrentRow(0)
+    dialog.names, dialog.text = names, text  # for tests
+    return dialog
+
+
+def show_licences(parent: QWidget | None) -> None:
+    licences_dialog(parent).open()
 
 
 def shortcuts_text() -> str:
