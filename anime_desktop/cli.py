@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return _open_window()
     if args == ["--version"]:  # answered before any heavy import (settings, numpy, the engine)
         print(f"anime-desktop {__version__}")
-        return EXIT_OK
+        raise SystemExit(EXIT_OK)  # as argparse's version action does
     if args[0] == "--self-test":  # the installer's check, before subcommands (`anime-desktop --self-test -h`)
         from .selftest import main as self_test
 

@@ -47,8 +47,8 @@ def test_self_test_rejects_an_unknown_check():
 
 
 def test_version_imports_nothing_heavy():
-    code = ("import sys; from anime_desktop.cli import main; main(['--version']); "
-            "print(sorted(m for m in ('numpy', 'onnxruntime', 'PySide6', 'cv2', 'av') if m in sys.modules))")
+    code = ("import atexit, sys; from anime_desktop.cli import main; atexit.register(lambda: print(sorted(m for m in "
+            "('numpy', 'onnxruntime', 'PySide6', 'cv2', 'av') if m in sys.modules))); main(['--version'])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.splitlines() == ["anime-desktop 0.1.0", "[]"], done.stderr
 
