@@ -6,7 +6,9 @@
 Installs the given models (default: three colour-grade models this script builds, so the
 committed pictures contain nothing under another licence) into a throw-away
 ANIME_DESKTOP_HOME, drives the window like a user (open photos, compare, a batch with a
-bad file) and saves docs/screenshots/*.png. Photos: Kodak24 (released for any use).
+bad file, a clip in Live, a ranked faces grid), then saves every view with its content at
+1280x800 and 1024x640, dark and light, as docs/screenshots/<view>-<W>x<H>-<theme>.png.
+Photos: Kodak24 (released for any use).
 """
 
 from __future__ import annotations
@@ -65,12 +67,10 @@ def faces_view(app, window) -> None:
     view.mark(1)
     view.interpolate()
     pump(app, 10, lambda: view.frames is not None)
-    pump(app, 1)
-    window.grab().save(str(OUT / "faces.png"))
 
 
 def live_view(app, window, kodak: Path, home: Path) -> None:
-    """The Live view playing a slow pan over a Kodak photo (a clip standing in for a camera)."""
+    """The Live view playing a slow pan over a Kodak photo (a clip standing in for a camera), left running."""
     import cv2
 
     clip = home / "pan.avi"
@@ -83,9 +83,6 @@ def live_view(app, window, kodak: Path, home: Path) -> None:
     window.live.split.setChecked(True)
     window.live.start_file(clip)
     pump(app, 6)
-    window.grab().save(str(OUT / "live.png"))
-    window.live.stop()
-    window.live.split.setChecked(False)
 
 
 def main() -> None:
@@ -112,7 +109,7 @@ def main() -> None:
     photos = [kodak / f"kodim{n:02d}.png" for n in (23, 3, 7)]
     app = QApplication([])
     window = MainWindow()
-    window.resize(1280, 820)
+    window.resize(1280, 800)
     window.show()
     pump(app, 10, lambda: window.model_box.count() == len(models) + len(model_store.shipped()) + 1)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -123,13 +120,9 @@ def main() -> None:
     window.tabs.setCurrentWidget(window.stylize)
     window.stylize.add_paths(photos)
     pump(app, 60, lambda: len(window.stylize.results) == len(photos))
-    pump(app, 1)
-    window.grab().save(str(OUT / "stylize.png"))
     window.start_compare()
     pump(app, 90, lambda: len(window.compare.tiles) == len(window.compare.checked_models()))
     window.compare.split.split = 0.5
-    pump(app, 1)
-    window.grab().save(str(OUT / "compare.png"))
     batch_in = home / "batch-in"
     batch_in.mkdir()
     for p in sorted(kodak.glob("*.png"))[:6]:
@@ -140,18 +133,19 @@ def main() -> None:
     window.batch.out_dir.setText(str(home / "batch-out"))
     window.batch.max_side.setValue(512)
     window.batch.start()
-    pump(app, 120, lambda: window.batch.job is None)
-    pump(app, 1)
-    window.grab().save(str(OUT / "batch.png"))
-    live_view(app, window, kodak, home)
+    pump(app, 120, lambda: window.batch.handle is None)
+    window.banner.hide()
     faces_view(app, window)
-    window.tabs.setCurrentWidget(window.models)
-    pump(app, 2)
-    window.grab().save(str(OUT / "models.png"))
-    window.apply_theme("light")
-    window.tabs.setCurrentWidget(window.stylize)
-    pump(app, 1)
-    window.grab().save(str(OUT / "stylize-light.png"))
+    live_view(app, window, kodak, home)
+    for width, height in ((1280, 800), (1024, 640)):
+        for theme in ("dark", "light"):
+            window.apply_theme(theme)
+            window.resize(width, height)
+            for name in ("stylize", "compare", "batch", "live", "faces", "models"):
+                window.tabs.setCurrentWidget(getattr(window, name))
+                pump(app, 1.5 if name == "live" else 0.5)
+                window.grab().save(str(OUT / f"{name}-{width}x{height}-{theme}.png"))
+    window.live.stop()
     window.apply_theme("dark")
     window.close()
     shutil.rmtree(home, ignore_errors=True)

@@ -110,8 +110,8 @@ class FacesView(QWidget):
         self.reroll_button = QPushButton("Re-roll unlocked", clicked=self.reroll)
         self.hint = QLabel(NO_MODEL_HINT)
         self.hint.setWordWrap(True)
-        self.legend = QLabel("Each face is its seed: the number under it regenerates it. "
-                             "With ranking on, the score says how real the model's discriminator finds it.")
+        self.legend = QLabel("Each face is its seed: the number under it brings it back. With ranking on, "
+                             "the score says how real the model's discriminator finds it.")
         self.legend.setWordWrap(True)
         self.legend.setObjectName("legend")
         self.tiles: list[FaceTile] = []
@@ -119,7 +119,6 @@ class FacesView(QWidget):
         grid_host = QWidget()
         host_layout = QVBoxLayout(grid_host)
         host_layout.addWidget(self.hint)
-        host_layout.addWidget(self.legend)
         host_layout.addLayout(self.grid)
         host_layout.addStretch(1)
         scroll = QScrollArea()
@@ -158,6 +157,7 @@ class FacesView(QWidget):
         # face scales down to the room it has instead of being cut off.
         side = QVBoxLayout()
         side.addWidget(self.large, 1)
+        side.addWidget(self.legend)
         for row_widgets in ((self.smooth, self.save_scale), (self.save_button, self.mark_a, self.mark_b),
                             (QLabel("Frames"), self.steps, self.interpolate_button)):
             row = QHBoxLayout()
@@ -306,7 +306,7 @@ class FacesView(QWidget):
             return
         self.pair = (self.pair + [None, None])[:2]
         self.pair[which] = face.seed
-        (self.mark_a if which == 0 else self.mark_b).setText(f"{'AB'[which]}: #{face.seed}")
+        (self.mark_a if which == 0 else self.mark_b).setText(f"{'AB'[which]}: seed {face.seed}")
 
     def interpolate(self) -> None:
         if len(self.pair) < 2 or None in self.pair:

@@ -108,7 +108,8 @@ class ModelsView(QWidget):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            size = "built-in" if row.builtin and not row.size_mb else f"{row.size_mb:.1f} MB"
+            size = ("built-in" if row.builtin and not row.size_mb else
+                    f"{row.size_mb:.1f} MB" if row.size_mb >= 0.1 else f"{row.size_mb * 1000:.0f} KB")
             cells = [row.name + (" (built-in)" if row.builtin else ""), row.family, row.style, row.precision,
                      size, row.problem or row.license]
             for c, text in enumerate(cells):
