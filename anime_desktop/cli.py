@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated file stems to leave out (held-out evaluation photos)")
     p.set_defaults(func=cmd.toon_pairs)
 
-    models = sub.add_parser("models", help="list, inspect, import or remove installed models")
+    models = sub.add_parser("models", help="list, inspect, import, download, edit or remove installed models")
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     msub.add_parser("list", help="installed models").set_defaults(func=cmd.models_list)
     p = msub.add_parser("info", help="metadata and I/O convention of a model")
@@ -184,8 +184,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="install name (default: from metadata, e.g. hayao-int8, or the file name)")
     p.add_argument("--use", action="store_true",
                    help="also make it the model used when -m is not given (installing alone never does)")
+    _metadata_options(p, family=True)
     _convention_options(p)
     p.set_defaults(func=cmd.models_import)
+    p = msub.add_parser("edit", help="change an installed model's style or licence, or rename it")
+    p.add_argument("model", metavar="NAME")
+    p.add_argument("--name", dest="new_name", metavar="NEW", help="rename it (a name in use is refused)")
+    _metadata_options(p, family=True)
+    p.set_defaults(func=cmd.models_edit)
+    p = msub.add_parser("download", help="download a model file from a URL, check it by a test run and install it")
+    p.add_argument("url", metavar="URL", help="direct http(s) link to an .onnx file")
+    p.add_argument("--sha256", metavar="HEX", help="refuse the file unless its SHA-256 is this")
+    p.add_argument("--name", help="install name (default: from metadata or the URL's file name)")
+    _metadata_options(p, family=True)
+    p.add_argument("--max-mb", type=float, default=2048, metavar="N", help="size limit in MB (default 2048)")
+    p.add_argument("--timeout", type=float, default=30, metavar="S",
+                   help="seconds to wait for the server to connect or send more (default 30)")
+    p.add_argument("--use", action="store_true", help="also make it the model used when -m is not given")
+    _convention_options(p)
+    p.set_defaults(func=cmd.models_download)
     p = msub.add_parser("remove", help="delete an installed model")
     p.add_argument("model", metavar="NAME")
     p.set_defaults(func=cmd.models_remove)
@@ -202,6 +219,13 @@ def _model_options(p: argparse.ArgumentParser, many: bool = False) -> None:
     p.add_argument("--tile-mp", type=float, default=None, metavar="MP",
                    help="megapixels per model pass; larger images go through overlapping tiles (default 2)")
     _convention_options(p)
+
+
+def _metadata_options(p: argparse.ArgumentParser, family: bool = False) -> None:
+    p.add_argument("--style", metavar="S", help="style name written into the installed copy, e.g. Hayao")
+    p.add_argument("--license", metavar="SPDX", help="licence of the weights, e.g. MIT or CC-BY-NC-4.0")
+    if family:
+        p.add_argument("--family", metavar="F", help="model family, e.g. animeganv3 or cartoongan")
 
 
 def _convention_options(p: argparse.ArgumentParser) -> None:

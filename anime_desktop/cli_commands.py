@@ -17,11 +17,11 @@ from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
 from .core import batch, imageio, latent, model_store, pipeline, tempfiles
 from .core.progress import Progress
 from .core.settings import Settings
-from .engine.importer import import_model
 from .engine.loader import LoadedModel, load_model
 from .engine.runners import GeneratorRunner, StylizeRunner
 from .engine.session import SessionConfig
 from .jobs import catalog
+from .jobs import download as model_jobs
 from .jobs import faces as face_jobs
 
 
@@ -333,15 +333,88 @@ def models_info(ns) -> int:
     return EXIT_OK
 
 
-def models_import(ns) -> int:
-    info = import_model(ns.path, ns.name, overrides(ns))
-    print(f"installed '{info.name}' ({info.family}, {info.precision}, {info.io.layout}) -> {info.path}")
-    if ns.use:
+def _metadata(ns) -> dict[str, str]:
+    try:
+        return model_jobs.metadata_values(ns.style, ns.license, getattr(ns, "family", None))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _installed(info, use: bool) -> None:
+    extra = "".join(f", {k} {v}" for k, v in (("style", info.style), ("license", info.license)) if v)
+    print(f"installed '{info.name}' ({info.family}, {info.precision}, {info.io.layout}{extra}) -> {info.path}")
+    if use:
         settings = Settings.load()
         settings.last_model = info.name
         settings.save()
         print(f"'{info.name}' is now used when -m is not given")
+
+
+def models_import(ns) -> int:
+    metadata = _metadata(ns)
+    info = model_jobs.import_with_metadata(ns.path, ns.name, metadata, overrides(ns))
+    _installed(info, ns.use)
     return EXIT_OK
+
+
+def models_edit(ns) -> int:
+    metadata = _metadata(ns)
+    if not metadata and not ns.new_name:
+        raise UsageError("nothing to change: give --style, --license, --family and/or --name NEW")
+    name = ns.model
+    if ns.new_name:  # first: a refused name changes nothing
+        model_store.rename(name, ns.new_name)
+        name = ns.new_name
+    if metadata:
+        model_store.set_metadata(name, metadata)
+    if ns.new_name and Settings.load().last_model == ns.model:
+        settings = Settings.load()
+        settings.last_model = name
+        settings.save()
+    changes = [f"{k} {v}" for k, v in metadata.items()] + ([f"renamed from '{ns.model}'"] if ns.new_name else [])
+    print(f"edited '{name}': {', '.join(changes)}")
+    return EXIT_OK
+
+
+def models_download(ns) -> int:
+    from .core import download
+
+    metadata = _metadata(ns)
+    try:
+        url = download.check_url(ns.url)
+        sha = download.check_sha256(ns.sha256)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if ns.max_mb <= 0 or ns.timeout <= 0:
+        raise UsageError("--max-mb and --timeout must be positive")
+    bar = _ByteBar() if sys.stderr.isatty() else None
+    try:
+        done = model_jobs.download_and_import(
+            url, ns.name, sha, metadata, overrides(ns), max_bytes=int(ns.max_mb * 1024**2), timeout=ns.timeout,
+            progress=Progress(on_change=bar.update if bar else None))
+    finally:
+        if bar:
+            bar.close()
+    print(f"downloaded {url}: {done.size} bytes ({download.megabytes(done.size)}), sha256 {done.sha256}")
+    _installed(done.info, ns.use)
+    return EXIT_OK
+
+
+class _ByteBar:
+    """`download [#####.....] 12.3/45.6 MB` on a terminal."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def update(self, fraction: float, message: str) -> None:
+        filled = int(30 * fraction)
+        sys.stderr.write(f"\rdownload [{'#' * filled}{'.' * (30 - filled)}] {message}   ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
 
 
 def models_remove(ns) -> int:

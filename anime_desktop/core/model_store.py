@@ -9,6 +9,7 @@ the file's SHA-256, so renaming or copying the file keeps them.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -149,6 +150,58 @@ def remove(name: str) -> Path:
     models[name].unlink()
     (models[name].with_name(name + DISCRIMINATOR_SUFFIX)).unlink(missing_ok=True)
     return models[name]
+
+
+def _installed_only(name: str, doing: str) -> Path:
+    models = installed()
+    if name not in models:
+        if reserved(name):
+            raise ModelNotFoundError(f"'{name}' comes with the app and cannot be {doing}")
+        raise ModelNotFoundError(f"no installed model named '{name}'")
+    return models[name]
+
+
+def set_metadata(name: str, values: dict[str, object]) -> Path:
+    """Rewrite an installed model's metadata (style, licence...) atomically.
+
+    The file's SHA-256 changes, so a convention stored for the old bytes (a third-party file
+    without our layout keys) is carried over to the new ones.
+    """
+    path = _installed_only(name, "edited")
+    old_sha = modelfile.file_sha256(path)
+    modelfile.rewrite_metadata(path, values)
+    store = ConventionStore()
+    stored = store.get(old_sha)
+    if stored is not None:
+        store.put(modelfile.file_sha256(path), stored[0], confirmed=stored[1])
+    return path
+
+
+def rename(name: str, new_name: str) -> Path:
+    """Give an installed model another name; a clash, a built-in name or an invalid name is refused."""
+    path = _installed_only(name, "renamed")
+    if not NAME_RE.match(new_name):
+        raise ModelFileError(path, f"'{new_name}' is not a valid model name (use lowercase a-z, 0-9, '.', '_', '-')")
+    if reserved(new_name):
+        raise ModelFileError(path, f"'{new_name}' is the name of a model that comes with the app; choose another")
+    target = path.with_name(f"{new_name}.onnx")
+    if new_name == name:
+        return path
+    try:
+        os.link(path, target)  # atomic "create only if absent"
+    except FileExistsError:
+        raise ModelFileError(path, f"a model named '{new_name}' is installed already; choose another name") from None
+    except OSError:  # no hard links here (FAT, some shares): check, then rename
+        if target.exists():
+            raise ModelFileError(path, f"a model named '{new_name}' is installed already; "
+                                       "choose another name") from None
+        os.replace(path, target)
+    else:
+        path.unlink()
+    disc = path.with_name(name + DISCRIMINATOR_SUFFIX)
+    if disc.is_file():
+        os.replace(disc, target.with_name(new_name + DISCRIMINATOR_SUFFIX))
+    return target
 
 
 class _StoredConvention(BaseModel):

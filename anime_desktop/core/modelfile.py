@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from . import tempfiles
 from .errors import ModelFileError
 from .types import PRECISIONS, TASKS, IOConvention, ModelInfo
 
@@ -121,6 +122,20 @@ def write_metadata(proto, values: dict[str, object]) -> None:
     for key, value in merged.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
+
+
+def rewrite_metadata(path: str | Path, values: dict[str, object]) -> None:
+    """Set our keys in an existing model file, atomically (a temporary file of the one pattern,
+    then a rename onto `path`): readers see the old file or the new one, never half of it."""
+    path = Path(path)
+    proto = load_proto(path)
+    write_metadata(proto, values)
+    try:
+        with tempfiles.PartFile(path) as part:
+            part.path.write_bytes(proto.SerializeToString())
+            part.publish(overwrite=True)
+    except OSError as exc:
+        raise ModelFileError(path, f"cannot rewrite its metadata ({exc.strerror or exc})") from None
 
 
 def metadata_for(io: IOConvention) -> dict[str, str]:
