@@ -184,19 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="install name (default: from metadata, e.g. hayao-int8, or the file name)")
     p.add_argument("--use", action="store_true",
                    help="also make it the model used when -m is not given (installing alone never does)")
-    _metadata_options(p, family=True)
+    _metadata_options(p)
     _convention_options(p)
     p.set_defaults(func=cmd.models_import)
     p = msub.add_parser("edit", help="change an installed model's style or licence, or rename it")
     p.add_argument("model", metavar="NAME")
     p.add_argument("--name", dest="new_name", metavar="NEW", help="rename it (a name in use is refused)")
-    _metadata_options(p, family=True)
+    _metadata_options(p)
     p.set_defaults(func=cmd.models_edit)
     p = msub.add_parser("download", help="download a model file from a URL, check it by a test run and install it")
     p.add_argument("url", metavar="URL", help="direct http(s) link to an .onnx file")
     p.add_argument("--sha256", metavar="HEX", help="refuse the file unless its SHA-256 is this")
     p.add_argument("--name", help="install name (default: from metadata or the URL's file name)")
-    _metadata_options(p, family=True)
+    _metadata_options(p)
     p.add_argument("--max-mb", type=float, default=2048, metavar="N", help="size limit in MB (default 2048)")
     p.add_argument("--timeout", type=float, default=30, metavar="S",
                    help="seconds to wait for the server to connect or send more (default 30)")
@@ -221,11 +221,10 @@ def _model_options(p: argparse.ArgumentParser, many: bool = False) -> None:
     _convention_options(p)
 
 
-def _metadata_options(p: argparse.ArgumentParser, family: bool = False) -> None:
+def _metadata_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--style", metavar="S", help="style name written into the installed copy, e.g. Hayao")
     p.add_argument("--license", metavar="SPDX", help="licence of the weights, e.g. MIT or CC-BY-NC-4.0")
-    if family:
-        p.add_argument("--family", metavar="F", help="model family, e.g. animeganv3 or cartoongan")
+    p.add_argument("--family", metavar="F", help="model family, e.g. animeganv3 or cartoongan")
 
 
 def _convention_options(p: argparse.ArgumentParser) -> None:

@@ -335,7 +335,7 @@ def models_info(ns) -> int:
 
 def _metadata(ns) -> dict[str, str]:
     try:
-        return model_jobs.metadata_values(ns.style, ns.license, getattr(ns, "family", None))
+        return model_jobs.metadata_values(ns.style, ns.license, ns.family)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -408,7 +408,7 @@ class _ByteBar:
 
     def update(self, fraction: float, message: str) -> None:
         filled = int(30 * fraction)
-        sys.stderr.write(f"\rdownload [{'#' * filled}{'.' * (30 - filled)}] {message}   ")
+        sys.stderr.write(f"\rdownload [{'#' * filled}{'.' * (30 - filled)}] {message:<40}")
         sys.stderr.flush()
         self.shown = True
 

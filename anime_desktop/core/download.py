@@ -199,7 +199,10 @@ def _receive(url: str, response, target: Path, expected: int | None, max_bytes: 
             if total_timeout is not None and time.monotonic() - started > total_timeout:
                 raise DownloadError(url, f"the download took longer than {total_timeout:g} s")
             digest.update(block)
-            out.write(block)
+            try:
+                out.write(block)
+            except OSError as exc:  # a full disk when the server gave no length to check beforehand
+                raise DownloadError(url, f"cannot write into {target.parent} ({_why(exc)})") from None
             total = f"/{megabytes(expected)}" if expected else ""
             progress.set_progress(size / expected if expected else 0.0, f"{megabytes(size)}{total}")
     if expected is not None and size < expected:

@@ -212,3 +212,28 @@ def test_file_names_come_from_the_url():
     assert download.filename_for("https://h/releases/download/v1/Hayao%2064.onnx?x=1") == "Hayao_64.onnx"
     assert download.filename_for("https://h/") == "model.onnx"
     assert download.filename_for("https://h/../..") == "model.onnx"
+
+
+def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(server, monkeypatch):
+    import builtins
+
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, block):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(download, "open", lambda path, mode="r": Full(real_open(path, mode)), raising=False)
+    with pytest.raises(download.DownloadError, match="No space left on device"):
+        with download.fetched(server.url("nolength.onnx")):
+            pass
+    assert leftovers() == []
