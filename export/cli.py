@@ -166,7 +166,7 @@ def _import(ns) -> int:
     if ns.path.suffix.lower() in (".pt", ".pth", ".ckpt", ".bin"):
         from .importers import import_pytorch
 
-        info = import_pytorch(ns.path, ns.name, ns.style, ns.license, ns.source_url)
+        info = import_pytorch(ns.path, ns.name, ns.style, ns.license, ns.source_url, ns.family)
     else:
         from .annotate import import_onnx
 

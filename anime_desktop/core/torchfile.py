@@ -313,6 +313,8 @@ def _tensor_array(t: _Tensor) -> np.ndarray:
     last = base + t.offset + sum((n - 1) * s for n, s in zip(t.size, t.stride, strict=True))
     if base + t.offset < 0 or last >= flat.size:
         raise _Corrupt(f"a tensor reaches past the end of storage {storage.key}")
+    if not t.size:  # a 0-d tensor (as_strided takes shape=() as "keep the shape")
+        return np.array(flat[base + t.offset]).astype(flat.dtype.newbyteorder("="), copy=False)
     view = np.lib.stride_tricks.as_strided(flat[base + t.offset:], shape=t.size,
                                            strides=[s * flat.itemsize for s in t.stride], writeable=False)
     return np.ascontiguousarray(view).astype(flat.dtype.newbyteorder("="), copy=False)

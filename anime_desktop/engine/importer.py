@@ -3,15 +3,18 @@
 Used by `anime-desktop models import`, the window's Models view and `anime-export import`,
 so every model arrives the same way: it must load, run on a small image and give a picture
 back before it is accepted; a third-party file's confirmed convention is stored by SHA-256.
+PyTorch weights (`.pt`/`.pth`) of a known architecture are first converted to ONNX without
+torch (core.torch_graphs, reading the file with core.torchfile's restricted unpickler).
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ..core import model_store, modelfile
+from ..core import model_store, modelfile, torch_graphs
 from ..core.errors import InferenceError, ModelFileError
 from ..core.types import ModelInfo
 from .loader import load_model
@@ -29,11 +32,37 @@ def trial_run(model) -> np.ndarray:
     return StylizeRunner(model).run(gradient)
 
 
-def import_model(source: str | Path, name: str | None = None, overrides: dict | None = None) -> ModelInfo:
-    """Validate `source` and copy it into the models folder; returns the installed model's info."""
+PYTORCH_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
+FACTS = ("style", "license", "source", "family")
+
+
+def is_pytorch_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in PYTORCH_SUFFIXES
+
+
+def import_model(source: str | Path, name: str | None = None, overrides: dict | None = None,
+                 facts: dict[str, str] | None = None) -> ModelInfo:
+    """Validate `source` and copy it into the models folder; returns the installed model's info.
+
+    `.pt`/`.pth` files are converted first (no torch); `facts` (style, license, source,
+    family) then fill their metadata, defaulting to the file's stem, "unknown", the file's
+    name and the recognised architecture.
+    """
     source = Path(source)
     if not source.is_file():
         raise ModelFileError(source, "no such file")
+    if is_pytorch_file(source):
+        unknown = set(facts or {}) - set(FACTS)
+        if unknown:
+            raise ValueError(f"unknown facts: {sorted(unknown)}")
+        with tempfile.TemporaryDirectory(prefix="anime-import-") as tmp:
+            converted = torch_graphs.convert(source, Path(tmp) / f"{source.stem}.onnx",
+                                             **{k: v for k, v in (facts or {}).items() if v})
+            return _install(converted, name, None)
+    return _install(source, name, overrides)
+
+
+def _install(source: Path, name: str | None, overrides: dict | None) -> ModelInfo:
     model = load_model(source, SessionConfig(provider="cpu"), overrides)
     try:
         picture = trial_run(model)
