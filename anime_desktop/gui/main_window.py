@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, QSize
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,11 +31,12 @@ from ..core.settings import Settings
 from ..jobs import catalog
 from ..jobs.models import provider_choices, provider_in_use
 from . import help as help_menu
+from .convert import to_pixmap
 from .views.batch import BatchView
 from .views.compare import CompareView
 from .views.faces import FacesView
 from .views.live import LiveView
-from .views.models import ModelsView
+from .views.models import ModelsView, is_model_file
 from .views.stylize import StylizeView
 from .widgets.banner import Banner
 from .workers import EngineThread, JobError
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings.load()
         self.setWindowTitle("Anime Desktop")
         self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
         self.engine = EngineThread(self.settings.provider)
         self.rows: list[catalog.ModelRow] = []
         self.stylize, self.compare = StylizeView(self), CompareView(self)
@@ -69,7 +71,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.banner = Banner(central, left=lambda: self.tabs.tabBar().width())
         self.model_box = QComboBox()
-        self.model_box.setMinimumWidth(200)
+        self.model_box.setMinimumWidth(220)
+        self.model_box.setIconSize(QSize(40, 40))
         self.model_box.setPlaceholderText("no model installed")
         self._build_actions()
         self._connect()
@@ -153,6 +156,7 @@ class MainWindow(QMainWindow):
         for view in self.views():
             view.status.connect(self.status)
         self.models.changed.connect(self.refresh_models)
+        self.models.preview_ready.connect(self._show_preview_in_box)
         self.model_box.currentTextChanged.connect(self._model_chosen)
 
     # --- the model catalogue --------------------------------------------------------------
@@ -171,6 +175,9 @@ class MainWindow(QMainWindow):
         self.model_box.blockSignals(True)
         self.model_box.clear()
         self.model_box.addItems(names)
+        for i, name in enumerate(names):
+            if name in self.models.thumbs:
+                self.model_box.setItemIcon(i, QIcon(to_pixmap(self.models.thumbs[name])))
         if current in names:
             self.model_box.setCurrentText(current)
         elif names:
@@ -180,6 +187,11 @@ class MainWindow(QMainWindow):
         self.batch.set_models(names, self.current_model())
         if names:
             self._model_chosen(self.model_box.currentText(), restyle=False)
+
+    def _show_preview_in_box(self, name: str, image) -> None:
+        index = self.model_box.findText(name)
+        if index >= 0:
+            self.model_box.setItemIcon(index, QIcon(to_pixmap(image)))
 
     def _model_chosen(self, name: str, restyle: bool = True) -> None:
         if not name:
@@ -281,10 +293,33 @@ class MainWindow(QMainWindow):
         self.banner.show_error(message, details)
         self.statusBar().showMessage(message, 10_000)
 
-    def announce(self, message: str, folder: Path | None = None) -> None:
-        """A finished result the user may want to find: the banner offers "Open folder"."""
-        self.banner.show_info(message, folder)
+    def announce(self, message: str, folder: Path | None = None, action=None) -> None:
+        """A finished result the user may want to find: the banner offers "Open folder" (and `action`)."""
+        self.banner.show_info(message, folder, action)
         self.statusBar().showMessage(message, 8000)
+
+    def use_model(self, name: str) -> None:
+        if self.model_box.findText(name) >= 0:
+            self.model_box.setCurrentText(name)
+
+    # --- drops anywhere on the window ---------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        event.acceptProposedAction()
+        self.open_paths([Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()])
+
+    def open_paths(self, paths: list[Path]) -> None:
+        """Model files are imported; photos and folders dropped with them still open in Stylize."""
+        models = [p for p in paths if p.is_file() and is_model_file(p)]
+        for path in models:
+            self.models.import_file(path)
+        pictures = [p for p in paths if p not in models]
+        if pictures:
+            self.tabs.setCurrentWidget(self.stylize)
+            self.stylize.add_paths(pictures)
 
     def apply_theme(self, theme: str) -> None:
         theme = theme if isinstance(theme, str) and theme in THEMES else "dark"

@@ -138,7 +138,7 @@ def test_importing_a_third_party_model_asks_for_its_convention(qtbot, make_windo
     qtbot.waitUntil(lambda: window.model_box.count() == len(installed) + 1 + builtin_count(), timeout=15_000)
     assert asked and asked[0].layout == "NHWC" and asked[0].size_multiple == 8
     assert "third-party" in model_store.installed()
-    names = [window.models.table.item(r, 0).text() for r in range(window.models.table.rowCount())]
+    names = [window.models.table.item(r, 1).text() for r in range(window.models.table.rowCount())]
     assert "third-party" in names
 
 
@@ -164,7 +164,8 @@ def test_window_stays_responsive_while_a_large_image_is_stylized(qtbot, make_win
     assert max(gaps) < 0.25, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
 
 
-def test_pytorch_weights_import_through_the_exporter_subprocess(qtbot, make_window, installed, tmp_path):
+def test_pytorch_weights_import_in_the_app_and_are_offered_for_use(qtbot, make_window, installed, tmp_path):
+    """Converted on the engine thread without PyTorch (no subprocess); installing offers "Use it now"."""
     torch = __import__("pytest").importorskip("torch", reason="needs the train extra")
     import json
 
@@ -179,6 +180,10 @@ def test_pytorch_weights_import_through_the_exporter_subprocess(qtbot, make_wind
     qtbot.waitUntil(lambda: window.model_box.count() == len(installed) + 1 + builtin_count(), timeout=120_000)
     assert "paprika-fp32" in model_store.installed()
     assert "paprika-fp32" in [window.model_box.itemText(i) for i in range(window.model_box.count())]
+    assert window.model_box.currentText() != "paprika-fp32"  # installing alone never switches
+    assert window.banner.action_button.isVisible() and window.banner.action_button.text() == "Use it now"
+    window.banner.action_button.click()
+    assert window.model_box.currentText() == "paprika-fp32"
 
 
 def test_a_fresh_install_opens_on_the_shipped_default_and_stylizes_with_it(qtbot, make_window, photo):
@@ -191,7 +196,7 @@ def test_a_fresh_install_opens_on_the_shipped_default_and_stylizes_with_it(qtbot
     assert "toon-default-int8" in window.stylize.info.text()
     window.refresh_models()
     qtbot.waitUntil(lambda: window.models.table.rowCount() == len(model_store.shipped()) + 1, timeout=15_000)
-    labels = [window.models.table.item(r, 0).text() for r in range(window.models.table.rowCount())]
+    labels = [window.models.table.item(r, 1).text() for r in range(window.models.table.rowCount())]
     assert "toon (built-in)" in labels
     window.models.table.selectRow(labels.index("toon (built-in)"))
     window.models.remove_selected()

@@ -296,3 +296,43 @@ def test_one_catalogue_refresh_per_install(qtbot, make_window, installed, tmp_pa
     assert reads.count("changed") == 1 and reads.count("read") <= 1
     assert model_store.installed().get("extra") is not None
     QApplication.processEvents()
+
+
+def test_models_show_previews_and_dropped_model_files_import(qtbot, make_window, installed, tmp_path):
+    """Every model has a preview (table and toolbar box); a model file dropped with a photo is imported
+    while the photo still opens in Stylize."""
+    window = make_window(len(installed))
+    models = window.models
+    qtbot.waitUntil(lambda: all(r.name in models.thumbs for r in models.rows if r.usable), timeout=60_000)
+    assert not models.table.verticalHeader().isVisible()
+    swap = models.thumbs["swap"]
+    from anime_desktop.jobs.previews import sample
+
+    assert np.array_equal(swap, onnx_models.expected_colour(sample()))  # the look, on the bundled sample
+    assert not window.model_box.itemIcon(window.model_box.findText("swap")).isNull()
+    assert "MB" in models.cache_label.text()
+    extra = onnx_models.colour_model(tmp_path / "dropped.onnx", style="Dropped")
+    photo = photos(tmp_path, 1)[0]
+    window.model_box.setCurrentText("swap")
+    drop(window.stylize, [extra, photo])
+    qtbot.waitUntil(lambda: "dropped-fp32" in model_store.installed(), timeout=15_000)
+    qtbot.waitUntil(lambda: photo in window.stylize.results, timeout=15_000)
+    assert extra not in window.stylize.results
+
+
+def test_the_convention_is_chosen_from_previews(qtbot, make_window, installed, tmp_path):
+    from anime_desktop.gui.views.convention_chooser import ConventionChooser
+
+    window = make_window(len(installed))
+    third = onnx_models.colour_model(tmp_path / "third.onnx", layout="NHWC", meta=False, multiple=8)
+    chooser = ConventionChooser(third, window)
+    from anime_desktop.jobs.previews import convention_candidates
+
+    handle = window.engine.submit(convention_candidates(third))
+    handle.yielded.connect(chooser.add)
+    with qtbot.waitSignal(handle.finished, timeout=30_000):
+        pass
+    assert len(chooser.buttons) == 6 and chooser.buttons[0].isChecked() and "best guess" in chooser.buttons[0].text()
+    assert chooser.choice == {"layout": "NHWC", "value_range": (-1.0, 1.0), "channel_order": "RGB"}
+    chooser.buttons[3].setChecked(True)
+    assert chooser.choice != {"layout": "NHWC", "value_range": (-1.0, 1.0), "channel_order": "RGB"}

@@ -1,19 +1,17 @@
-"""Models: installed models with metadata, size, precision and licence; import (validated by
-a test run; a third-party file's convention confirmed by the user); remove; provider."""
+"""Models: every model with a preview of its look, metadata, size and licence; import (an .onnx
+file checked by a test run, or PyTorch weights converted without PyTorch, all on the engine
+thread); a third-party file's convention chosen by eye; remove; provider; cache; where to get styles."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,59 +24,68 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.types import IOConvention
-from ...jobs import catalog
+from ...jobs import catalog, previews
 from ...jobs import models as jobs
+from ..convert import to_pixmap
+from .convention_chooser import ConventionChooser
 
-COLUMNS = ["Name", "Family", "Style", "Precision", "Size", "Licence"]
+COLUMNS = ["Look", "Name", "Family", "Style", "Precision", "Size", "Licence"]
+MODEL_SUFFIXES = (".onnx", ".pt", ".pth")
+THUMB = 64
+GET_STYLES = """<h3>Where to get styles</h3>
+<p>Published styles are mostly <b>non-commercial</b>: read each licence before you use the pictures.</p>
+<ul>
+<li><b>AnimeGANv3</b> (Hayao, Shinkai, Cute, ... as ONNX): the authors' GitHub releases
+(TachibanaYoshino/AnimeGANv3). Licence: non-commercial, see their README. Import the .onnx file.</li>
+<li><b>AnimeGANv2 for PyTorch</b> (face_paint_512, celeba_distill, paprika): bryandlee/animegan2-pytorch,
+weights under its releases. Licence: MIT code; the weights follow AnimeGAN's non-commercial terms.
+Import the .pt file: no PyTorch needed.</li>
+<li><b>CartoonGAN PyTorch ports</b> (Hayao, Hosoda, Paprika, Shinkai .pth): Yijunmaverick/CartoonGAN-Test-Pytorch-Torch.
+Licence: research use. Import the .pth file.</li>
+</ul>
+<p>Bring the file (Import…, or drop it on the window), or use
+<code>anime-desktop models download URL --sha256 HEX</code>. Nothing is ever downloaded unless you ask for it.</p>"""
 
 
-class ConventionDialog(QDialog):
-    """Ask a person to confirm how a file without our metadata is fed (detected values preset)."""
+def size_text(row: catalog.ModelRow) -> str:
+    if row.builtin and not row.size_mb:
+        return "built-in"
+    return f"{row.size_mb:.1f} MB" if row.size_mb >= 0.1 else f"{row.size_mb * 1000:.0f} KB"
 
-    def __init__(self, path: Path, io: IOConvention, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Confirm how to feed this model")
-        self.layout_box, self.range_box, self.order_box = QComboBox(), QComboBox(), QComboBox()
-        self.layout_box.addItems(["NCHW", "NHWC"])
-        self.layout_box.setCurrentText(io.layout)
-        self.range_box.addItems(["-1,1", "0,1", "0,255"])
-        self.range_box.setCurrentText(f"{io.value_range[0]:g},{io.value_range[1]:g}")
-        self.order_box.addItems(["RGB", "BGR"])
-        self.order_box.setCurrentText(io.channel_order)
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"{path.name} has no Anime Desktop metadata. Detected: size multiple "
-                           f"{io.size_multiple}, minimum {io.min_size} px. Check the rest:"))
-        form.addRow("Layout", self.layout_box)
-        form.addRow("Value range", self.range_box)
-        form.addRow("Colour order", self.order_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
 
-    def overrides(self) -> dict:
-        lo, hi = (float(v) for v in self.range_box.currentText().split(","))
-        return {"layout": self.layout_box.currentText(), "value_range": (lo, hi),
-                "channel_order": self.order_box.currentText()}
+def is_model_file(path: Path) -> bool:
+    return path.suffix.lower() in MODEL_SUFFIXES
 
 
 class ModelsView(QWidget):
     status = Signal(str)
     changed = Signal()
+    preview_ready = Signal(str, object)  # model name, RGB thumbnail (the toolbar's box shows it too)
 
     def __init__(self, window) -> None:
         super().__init__()
         self.window = window
         self.rows: list[catalog.ModelRow] = []
+        self.thumbs: dict[str, object] = {}
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()  # row numbers say nothing here
+        self.table.setIconSize(QSize(THUMB, THUMB))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("Licence"), QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB + 8)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.empty = QLabel("No models installed yet. Import an .onnx file, or export one with anime-export.")
-        self.import_button, self.remove_button = QPushButton("Import .onnx…"), QPushButton("Remove")
+        self.import_button, self.remove_button = QPushButton("Import…"), QPushButton("Remove")
+        self.import_button.setToolTip("An .onnx file, or PyTorch weights (.pt/.pth) of AnimeGANv2 or CartoonGAN; "
+                                      "you can also drop model files on the window")
         self.import_button.clicked.connect(self.ask_import)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.styles_button = QPushButton("Get styles…", clicked=self.show_get_styles)
+        self.cache_label = QLabel("")
+        self.clear_button = QPushButton("Clear cache", clicked=self.clear_cache)
+        self.clear_button.setToolTip("Previews and the copies made for dragging and pasting; they are made again")
         self.provider = QComboBox()
         for key, label, unavailable in jobs.provider_choices():
             self.provider.addItem(key)
@@ -90,33 +97,69 @@ class ModelsView(QWidget):
         self.provider.currentTextChanged.connect(window.set_provider)
         self.in_use = QLabel("in use: –")
         bar = QHBoxLayout()
-        for w in (self.import_button, self.remove_button):
+        for w in (self.import_button, self.remove_button, self.styles_button):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(QLabel("Execution provider"))
         bar.addWidget(self.provider)
         bar.addWidget(self.in_use)
+        footer = QHBoxLayout()
+        footer.addWidget(self.cache_label)
+        footer.addWidget(self.clear_button)
+        footer.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(bar)
-        layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
+        layout.addLayout(footer)
         self.confirm_convention = self._ask_convention
-        self.processes: list[QProcess] = []
 
+    # --- the table and its previews ---------------------------------------------------------
     def fill(self, rows: list[catalog.ModelRow]) -> None:
         self.rows = rows
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            size = ("built-in" if row.builtin and not row.size_mb else
-                    f"{row.size_mb:.1f} MB" if row.size_mb >= 0.1 else f"{row.size_mb * 1000:.0f} KB")
-            cells = [row.name + (" (built-in)" if row.builtin else ""), row.family, row.style, row.precision,
-                     size, row.problem or row.license]
+            cells = ["", row.name + (" (built-in)" if row.builtin else ""), row.family, row.style, row.precision,
+                     size_text(row), row.problem or row.license]
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
-        self.empty.setVisible(not rows)
-        self.table.setVisible(bool(rows))
+            if row.name in self.thumbs:
+                self._set_thumb(r, self.thumbs[row.name])
+        handle = self.window.engine.submit(previews.previews([r for r in rows if r.name not in self.thumbs]))
+        handle.yielded.connect(self._preview_ready)
+        handle.finished.connect(self.update_cache_size)
 
+    def _preview_ready(self, item: previews.Preview) -> None:
+        if item.image is None:
+            return
+        self.thumbs[item.name] = item.image
+        for r, row in enumerate(self.rows):
+            if row.name == item.name:
+                self._set_thumb(r, item.image)
+        self.preview_ready.emit(item.name, item.image)
+
+    def _set_thumb(self, r: int, image) -> None:
+        cell = QTableWidgetItem()
+        cell.setIcon(QIcon(to_pixmap(image)))
+        self.table.setItem(r, 0, cell)
+
+    def update_cache_size(self) -> None:
+        handle = self.window.engine.call(lambda ctx: previews.cache_size())
+        handle.returned.connect(lambda n: self.cache_label.setText(f"Cache: {n / 1e6:.1f} MB"))
+
+    def clear_cache(self) -> None:
+        handle = self.window.engine.call(lambda ctx: previews.clear_cache())
+        handle.returned.connect(lambda n: (self.thumbs.clear(), self.status.emit(f"Cleared {n / 1e6:.1f} MB"),
+                                           self.changed.emit()))
+
+    def show_get_styles(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Get styles")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(GET_STYLES)
+        box.open()
+
+    # --- import -------------------------------------------------------------------------------
     def ask_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a model", str(Path.home()),
                                               "Models (*.onnx *.pt *.pth);;ONNX models (*.onnx)")
@@ -124,47 +167,47 @@ class ModelsView(QWidget):
             self.import_file(Path(path))
 
     def import_file(self, path: Path, name: str | None = None) -> None:
+        """An .onnx file is test-run first (and its convention asked when it has no metadata);
+        PyTorch weights are converted on the engine thread, without PyTorch."""
         if path.suffix.lower() in (".pt", ".pth"):
-            self.import_pytorch(path)
+            self.status.emit(f"Converting {path.name}…")
+            self._install(path, name, None)
             return
         self.status.emit(f"Checking {path.name} with a test run…")
         handle = self.window.engine.call(jobs.inspect_model(path))
         handle.returned.connect(lambda info: self._inspected(path, name, info))
 
-    def import_pytorch(self, path: Path) -> None:
-        """PyTorch weights go through `anime-export import` in a subprocess: the app itself never
-        imports torch, and the exporter's output is shown line by line as it arrives."""
-        if importlib.util.find_spec("torch") is None:
-            self.window.notify("Importing PyTorch weights needs the trainer's packages: "
-                               "pip install 'anime-desktop[train]'")
-            return
-        process = QProcess(self)
-        process.setProgram(sys.executable)
-        process.setArguments(["-m", "export", "import", str(path)])
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-        lines: list[str] = []
-        process.readyReadStandardOutput.connect(lambda: self._subprocess_output(process, lines))
-        process.finished.connect(lambda code, _status: self._subprocess_done(path, code, lines))
-        self.processes.append(process)
-        self.status.emit(f"Converting {path.name} with anime-export…")
-        process.start()
+    def _inspected(self, path: Path, name: str | None, info) -> None:
+        overrides = None
+        if not info.has_metadata:
+            overrides = self.confirm_convention(path, info.io)
+            if overrides is None:
+                self.status.emit("Import cancelled")
+                return
+        self._install(path, name, overrides)
 
-    def _subprocess_output(self, process: QProcess, lines: list[str]) -> None:
-        text = bytes(process.readAllStandardOutput()).decode(errors="replace")
-        for line in text.splitlines():
-            if line.strip():
-                lines.append(line.strip())
-                self.status.emit(line.strip()[:200])
+    def _install(self, path: Path, name: str | None, overrides: dict | None) -> None:
+        handle = self.window.engine.call(jobs.install_model(path, name, overrides))
+        handle.returned.connect(self._installed)
 
-    def _subprocess_done(self, path: Path, code: int, lines: list[str]) -> None:
-        self.processes = [p for p in self.processes if p.state() != QProcess.ProcessState.NotRunning]
-        if code == 0:
-            self.status.emit(lines[-1] if lines else f"Imported {path.name}")
-            self.changed.emit()
+    def _installed(self, info) -> None:
+        """Installing never changes the model in use by itself: offer it instead."""
+        self._changed(f"Installed '{info.name}'")
+        if info.task == catalog.IMAGE_TO_IMAGE:
+            self.window.announce(f"Installed '{info.name}'.", action=("Use it now", lambda: self.window.use_model(
+                info.name)))
         else:
-            self.window.notify(next((ln for ln in reversed(lines) if ln.startswith("error")),
-                                    f"{path.name}: the import failed (exit code {code})"))
+            self.window.announce(f"Installed '{info.name}': find it in the Faces view.")
 
+    def _ask_convention(self, path: Path, io: IOConvention) -> dict | None:
+        chooser = ConventionChooser(path, self)
+        handle = self.window.engine.submit(previews.convention_candidates(path))
+        handle.yielded.connect(chooser.add)
+        accepted = chooser.exec() == QDialog.DialogCode.Accepted
+        handle.cancel()
+        return chooser.choice if accepted else None
+
+    # --- remove, provider ---------------------------------------------------------------------
     def remove_selected(self) -> None:
         row = self.table.currentRow()
         if row < 0:
@@ -177,20 +220,6 @@ class ModelsView(QWidget):
         if answer == QMessageBox.StandardButton.Yes:
             handle = self.window.engine.call(jobs.remove_model(name))
             handle.returned.connect(lambda _: self._changed(f"Removed '{name}'"))
-
-    def _ask_convention(self, path: Path, io: IOConvention) -> dict | None:
-        dialog = ConventionDialog(path, io, self)
-        return dialog.overrides() if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-    def _inspected(self, path: Path, name: str | None, info) -> None:
-        overrides = None
-        if not info.has_metadata:
-            overrides = self.confirm_convention(path, info.io)
-            if overrides is None:
-                self.status.emit("Import cancelled")
-                return
-        handle = self.window.engine.call(jobs.install_model(path, name, overrides))
-        handle.returned.connect(lambda installed: self._changed(f"Installed '{installed.name}'"))
 
     def _changed(self, message: str) -> None:
         """One catalogue refresh per change (the window re-reads it and updates every view)."""

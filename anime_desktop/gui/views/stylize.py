@@ -142,7 +142,7 @@ class StylizeView(QWidget):
     def dropEvent(self, event) -> None:  # noqa: N802
         paths_ = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
-        self.add_paths(paths_)
+        self.window.open_paths(paths_)  # model files among them are imported, the rest stylized
 
     def try_samples(self) -> None:
         self.add_paths(sample_photos())

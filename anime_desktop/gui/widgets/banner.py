@@ -29,6 +29,8 @@ class Banner(QFrame):
         self.label.setWordWrap(True)
         self.details = ""
         self.folder: Path | None = None
+        self.action_button = QPushButton("", clicked=self._act)
+        self.action = None
         self.copy_button = QPushButton("Copy details", clicked=self.copy_details)
         self.open_button = QPushButton("Open folder", clicked=self.open_folder)
         self.close_button = QPushButton("✕", clicked=self.hide)
@@ -37,7 +39,7 @@ class Banner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 6, 8, 6)
         layout.addWidget(self.label, 1)
-        for button in (self.copy_button, self.open_button, self.close_button):
+        for button in (self.action_button, self.copy_button, self.open_button, self.close_button):
             layout.addWidget(button)
         self._timer = QTimer(self, singleShot=True, timeout=self.hide)
         host.installEventFilter(self)
@@ -47,12 +49,17 @@ class Banner(QFrame):
         self.setProperty("level", "error")
         self._show(f"⚠  {message}", details or message, None, ERROR_MS)
 
-    def show_info(self, message: str, folder: Path | None = None) -> None:
+    def show_info(self, message: str, folder: Path | None = None, action=None) -> None:
+        """`action`: an optional (label, callback) offered as a button ("Use it now")."""
         self.setProperty("level", "info")
-        self._show(message, "", folder, INFO_MS)
+        self._show(message, "", folder, INFO_MS, action)
 
-    def _show(self, text: str, details: str, folder: Path | None, ms: int) -> None:
+    def _show(self, text: str, details: str, folder: Path | None, ms: int, action=None) -> None:
         self.label.setText(text)
+        self.action = action
+        self.action_button.setVisible(action is not None)
+        if action is not None:
+            self.action_button.setText(action[0])
         self.details, self.folder = details, folder
         self.copy_button.setVisible(bool(details))
         self.open_button.setVisible(folder is not None)
@@ -62,6 +69,11 @@ class Banner(QFrame):
         self.show()
         self.raise_()
         self._timer.start(ms)
+
+    def _act(self) -> None:
+        if self.action is not None:
+            self.action[1]()
+        self.hide()
 
     def text(self) -> str:
         return self.label.text()
