@@ -19,6 +19,7 @@ graph, writes our metadata and checks the model; both `anime-desktop models impo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -307,6 +308,16 @@ def build(path: str | Path) -> tuple[str, onnx.ModelProto, IOConvention]:
     return family, graph_of(weights), io
 
 
+# the CartoonGAN port's files are `<Style>_net_G_float.pth`: the style is the part before the suffix
+_STYLE_SUFFIX = re.compile(r"[_-](net_?G(_float)?|generator|G)$", re.IGNORECASE)
+
+
+def style_of(path: str | Path) -> str:
+    """The style a weights file's name gives (`Hayao_net_G_float.pth` -> Hayao, `paprika.pt` -> paprika)."""
+    stem = Path(path).stem
+    return _STYLE_SUFFIX.sub("", stem) or stem
+
+
 def convert(path: str | Path, out: str | Path, style: str = "", license: str = "", source: str = "",
             family: str = "") -> Path:
     """A published `.pt`/`.pth` generator -> `out` (.onnx, fp32) with our metadata; no torch needed."""
@@ -314,7 +325,7 @@ def convert(path: str | Path, out: str | Path, style: str = "", license: str = "
     found, proto, io = build(path)
     if family and family != found:
         raise ModelFileError(path, f"these are {found} weights, not {family}")
-    meta = {"family": found, "task": "image-to-image", "role": "generator", "style": style or path.stem,
+    meta = {"family": found, "task": "image-to-image", "role": "generator", "style": style or style_of(path),
             "precision": "fp32", "license": license or "unknown", "source": source or path.name}
     modelfile.write_metadata(proto, {**modelfile.metadata_for(io), **meta})
     try:

@@ -37,7 +37,17 @@ FACTS = ("style", "license", "source", "family")
 
 
 def is_pytorch_file(path: str | Path) -> bool:
-    return Path(path).suffix.lower() in PYTORCH_SUFFIXES
+    """Named `.pt`/`.pth`/..., or (a download's temporary name) starting like a torch.save file:
+    a zip archive or a pickle stream; ONNX files start with a protobuf field tag instead."""
+    path = Path(path)
+    if path.suffix.lower() in PYTORCH_SUFFIXES:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return False
+    return head == b"PK\x03\x04" or head[:1] == b"\x80"
 
 
 def import_model(source: str | Path, name: str | None = None, overrides: dict | None = None,

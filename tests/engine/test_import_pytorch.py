@@ -100,11 +100,12 @@ def test_import_without_torch_matches_pytorch(tmp_path, monkeypatch, family):
 
     monkeypatch.setitem(sys.modules, "torch", None)  # from here on, `import torch` fails
     info = import_model(pt)
-    assert info.name == f"{pt.stem.lower()}-fp32" and info.path == model_store.installed()[info.name]
+    style = file_name.split("_")[0].removesuffix(".pt")  # Hayao_net_G_float.pth -> Hayao (the port's naming)
+    assert info.name == f"{style.lower()}-fp32" and info.path == model_store.installed()[info.name]
     meta = modelfile.read_metadata(info.path)
     assert {k: meta[k] for k in ("family", "task", "style", "license", "layout", "range", "channel_order",
                                  "size_multiple", "precision", "source")} == {
-        "family": family, "task": "image-to-image", "style": pt.stem, "license": "unknown", "layout": "NCHW",
+        "family": family, "task": "image-to-image", "style": style, "license": "unknown", "layout": "NCHW",
         "range": "-1,1", "channel_order": order, "size_multiple": "4", "precision": "fp32", "source": pt.name}
 
     session, _ = open_session(info.path, SessionConfig(provider="cpu"))
@@ -175,3 +176,11 @@ def test_truncated_checkpoint_names_the_file(tmp_path, monkeypatch):
         import_model(cut)
     assert str(cut) in str(caught.value) and "\n" not in str(caught.value)
     assert model_store.installed() == {}
+
+
+def test_a_checkpoint_without_its_suffix_is_still_converted(tmp_path, monkeypatch):
+    """A download's temporary file has no `.pt` name: the zip/pickle start says what it is."""
+    part = tmp_path / "download.part"
+    torch.save(_animegan().state_dict(), part)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert import_model(part, "fetched").family == "animegan"
