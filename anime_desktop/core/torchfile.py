@@ -15,6 +15,7 @@ bool, None) and numpy arrays.
 from __future__ import annotations
 
 import io
+import math
 import pickle
 import struct
 import zipfile
@@ -192,6 +193,8 @@ def _load_zip(data: bytes):
     if not pickles:
         raise _Corrupt("a zip archive without data.pkl: not a torch.save file")
     root = pickles[0][: -len("data.pkl")]
+    if sum(info.file_size for info in archive.infolist()) > MAX_CHECKPOINT_BYTES:
+        raise _Corrupt("it unpacks to more than 4 GB")
     order = archive.read(f"{root}byteorder").decode().strip() if f"{root}byteorder" in names else "little"
     storages: dict[str, _Storage] = {}
 
@@ -308,7 +311,7 @@ def _tensor_array(t: _Tensor) -> np.ndarray:
     flat = storage.array
     if flat is None:
         raise _Corrupt(f"storage {storage.key} has no data")
-    if int(np.prod(t.size, dtype=np.int64)) == 0:
+    if math.prod(t.size) == 0:
         return np.zeros(t.size, dtype=flat.dtype.newbyteorder("="))
     last = base + t.offset + sum((n - 1) * s for n, s in zip(t.size, t.stride, strict=True))
     if base + t.offset < 0 or last >= flat.size:
