@@ -337,10 +337,13 @@ def test_without_torch_the_trainer_and_exporter_name_the_extra(no_torch_env, tmp
         ("trainer", ["paired", "--data", str(tmp_path), "--out", str(tmp_path / "run")]),
         ("trainer", ["eval", "--real", str(tmp_path), "--fake", str(tmp_path)]),
         ("export", ["onnx", str(tmp_path / "run"), "-o", str(tmp_path / "m.onnx")]),
-        ("export", ["import", str(tmp_path / "weights.pt")]),
         ("export", ["build-faces", "--work", str(tmp_path / "work")]),
     ]
     for module, args in cases:
         result = run_module(module, args, no_torch_env)
         assert_one_clean_line(result.returncode, result.stdout, result.stderr,
                               "pip install 'anime-desktop[train]'", codes=(1,))
+    # Importing PyTorch weights needs no PyTorch (issue 17): a missing file is just a missing file.
+    result = run_module("export", ["import", str(tmp_path / "weights.pt")], no_torch_env)
+    assert_one_clean_line(result.returncode, result.stdout, result.stderr, "weights.pt", codes=(1, 2))
+    assert "[train]" not in result.stderr
