@@ -40,6 +40,9 @@ def make_window(qtbot):
 
     def make(installed_models: int):
         window = MainWindow(Settings.load())
+        # Imports ask for style and licence in a dialog; tests keep the file's own values
+        # (tests/gui/test_window_traps.py drives the dialog itself).
+        window.models.describe = lambda title, style, license: {}
         qtbot.addWidget(window)
         window.show()
         expected = installed_models + builtin_count()

@@ -336,3 +336,52 @@ def test_the_convention_is_chosen_from_previews(qtbot, make_window, installed, t
     assert chooser.choice == {"layout": "NHWC", "value_range": (-1.0, 1.0), "channel_order": "RGB"}
     chooser.buttons[3].setChecked(True)
     assert chooser.choice != {"layout": "NHWC", "value_range": (-1.0, 1.0), "channel_order": "RGB"}
+
+
+def test_import_asks_style_and_licence_and_edit_changes_them(qtbot, make_window, installed, tmp_path):
+    from anime_desktop.core import modelfile
+    from anime_desktop.gui.views.model_dialogs import DescribeDialog
+
+    window = make_window(len(installed))
+    models = window.models
+    asked = []
+    models.describe = lambda title, style, license: asked.append((style, license)) or {
+        "style": "Sunset Glow", "license": "CC-BY-NC-4.0"}
+    source = onnx_models.colour_model(tmp_path / "glow.onnx", style="Glow")
+    before = source.read_bytes()
+    models.import_file(source)
+    qtbot.waitUntil(lambda: "sunset-glow-fp32" in model_store.installed(), timeout=15_000)
+    assert asked == [("Glow", "Apache-2.0")]  # the file's own values were offered
+    meta = modelfile.read_metadata(model_store.installed()["sunset-glow-fp32"])
+    assert (meta["style"], meta["license"]) == ("Sunset Glow", "CC-BY-NC-4.0") and source.read_bytes() == before
+    qtbot.waitUntil(lambda: any(r.name == "sunset-glow-fp32" for r in models.rows), timeout=15_000)
+    models.table.selectRow(next(i for i, r in enumerate(models.rows) if r.name == "sunset-glow-fp32"))
+    models.describe = lambda title, style, license: {"style": style, "license": "MIT"}
+    models.edit_selected()
+    qtbot.waitUntil(lambda: modelfile.read_metadata(model_store.installed()["sunset-glow-fp32"])["license"] == "MIT",
+                    timeout=15_000)
+    dialog = DescribeDialog("Import x", "Hayao", "", window)
+    assert dialog.values() == {"style": "Hayao", "license": "unknown"}
+
+
+def test_add_from_url_installs_and_a_bad_download_leaves_nothing(qtbot, make_window, installed, tmp_path):
+    from tests.core.test_download import ModelServer
+
+    window = make_window(len(installed))
+    (tmp_path / "served").mkdir()
+    server = ModelServer(tmp_path / "served")
+    try:
+        before = set(model_store.installed())
+        window.models.add_from_url(server.url("missing.onnx"))
+        banner_text = []
+        qtbot.waitUntil(lambda: window.banner.isVisible() and bool(banner_text.append(window.banner.text())
+                                                                    or True), timeout=15_000)
+        assert "404" in window.banner.text() and "Traceback" not in window.banner.text()
+        assert set(model_store.installed()) == before
+        qtbot.waitUntil(lambda: window.models.download_handle is None, timeout=5000)
+        window.models.add_from_url(server.url("good.onnx"))
+        qtbot.waitUntil(lambda: bool(set(model_store.installed()) - before), timeout=15_000)
+        qtbot.waitUntil(lambda: window.banner.action_button.isVisible(), timeout=5000)
+        assert window.models.url_button.text() == "Add from URL…"
+    finally:
+        server.close()

@@ -23,11 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core import model_store
 from ...core.types import IOConvention
 from ...jobs import catalog, previews
+from ...jobs import download as download_jobs
 from ...jobs import models as jobs
 from ..convert import to_pixmap
 from .convention_chooser import ConventionChooser
+from .model_dialogs import DescribeDialog, UrlDialog
 
 COLUMNS = ["Look", "Name", "Family", "Style", "Precision", "Size", "Licence"]
 MODEL_SUFFIXES = (".onnx", ".pt", ".pth")
@@ -82,6 +85,9 @@ class ModelsView(QWidget):
                                       "you can also drop model files on the window")
         self.import_button.clicked.connect(self.ask_import)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.url_button = QPushButton("Add from URL…", clicked=self.ask_url)
+        self.edit_button = QPushButton("Edit…", clicked=self.edit_selected)
+        self.edit_button.setToolTip("Change the style name and licence of an installed model")
         self.styles_button = QPushButton("Get styles…", clicked=self.show_get_styles)
         self.cache_label = QLabel("")
         self.clear_button = QPushButton("Clear cache", clicked=self.clear_cache)
@@ -97,22 +103,24 @@ class ModelsView(QWidget):
         self.provider.currentTextChanged.connect(window.set_provider)
         self.in_use = QLabel("in use: –")
         bar = QHBoxLayout()
-        for w in (self.import_button, self.remove_button, self.styles_button):
+        for w in (self.import_button, self.url_button, self.edit_button, self.remove_button, self.styles_button):
             bar.addWidget(w)
         bar.addStretch(1)
-        bar.addWidget(QLabel("Execution provider"))
-        bar.addWidget(self.provider)
-        bar.addWidget(self.in_use)
         footer = QHBoxLayout()
+        footer.addWidget(QLabel("Execution provider"))
+        footer.addWidget(self.provider)
+        footer.addWidget(self.in_use)
+        footer.addStretch(1)
         footer.addWidget(self.cache_label)
         footer.addWidget(self.clear_button)
-        footer.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addLayout(footer)
         self.confirm_convention = self._ask_convention
+        self.describe = self._ask_description  # (title, style, licence) -> values or None; tests replace it
+        self.download_handle = None
 
     # --- the table and its previews ---------------------------------------------------------
     def fill(self, rows: list[catalog.ModelRow]) -> None:
@@ -167,11 +175,11 @@ class ModelsView(QWidget):
             self.import_file(Path(path))
 
     def import_file(self, path: Path, name: str | None = None) -> None:
-        """An .onnx file is test-run first (and its convention asked when it has no metadata);
-        PyTorch weights are converted on the engine thread, without PyTorch."""
+        """An .onnx file is test-run first (and its convention chosen by eye when it has no metadata);
+        PyTorch weights are converted on the engine thread, without PyTorch. Then the user says (or
+        confirms) its style and licence."""
         if path.suffix.lower() in (".pt", ".pth"):
-            self.status.emit(f"Converting {path.name}…")
-            self._install(path, name, None)
+            self._describe_and_install(path, name, None, path.stem.split("_net_G")[0], "unknown")
             return
         self.status.emit(f"Checking {path.name} with a test run…")
         handle = self.window.engine.call(jobs.inspect_model(path))
@@ -184,20 +192,79 @@ class ModelsView(QWidget):
             if overrides is None:
                 self.status.emit("Import cancelled")
                 return
-        self._install(path, name, overrides)
+        self._describe_and_install(path, name, overrides, info.style or path.stem, info.license)
 
-    def _install(self, path: Path, name: str | None, overrides: dict | None) -> None:
-        handle = self.window.engine.call(jobs.install_model(path, name, overrides))
+    def _describe_and_install(self, path: Path, name, overrides, style: str, license: str) -> None:
+        values = self.describe(f"Import {path.name}", style, license)
+        if values is None:
+            self.status.emit("Import cancelled")
+            return
+        try:
+            metadata = download_jobs.metadata_values(values.get("style") or None, values.get("license") or None)
+        except ValueError as exc:
+            self.window.notify(str(exc).replace("--style", "The style").replace("--license", "The licence"))
+            return
+        self.status.emit(f"Installing {path.name}…")
+        handle = self.window.engine.call(lambda ctx: download_jobs.import_with_metadata(path, name, metadata,
+                                                                                        overrides))
         handle.returned.connect(self._installed)
 
     def _installed(self, info) -> None:
         """Installing never changes the model in use by itself: offer it instead."""
         self._changed(f"Installed '{info.name}'")
         if info.task == catalog.IMAGE_TO_IMAGE:
-            self.window.announce(f"Installed '{info.name}'.", action=("Use it now", lambda: self.window.use_model(
-                info.name)))
+            self.window.announce(f"Installed '{info.name}'.",
+                                 action=("Use it now", lambda: self.window.use_model(info.name)))
         else:
             self.window.announce(f"Installed '{info.name}': find it in the Faces view.")
+
+    def _ask_description(self, title: str, style: str, license: str) -> dict | None:
+        dialog = DescribeDialog(title, style, license, self)
+        return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def edit_selected(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            self.status.emit("Select a model first")
+            return
+        model = self.rows[row]
+        if model.builtin:
+            self.window.notify(f"'{model.name}' comes with the app and cannot be edited")
+            return
+        values = self.describe(f"Edit {model.name}", model.style, model.license)
+        if values is None:
+            return
+        try:
+            metadata = download_jobs.metadata_values(values.get("style") or None, values.get("license") or None)
+        except ValueError as exc:
+            self.window.notify(str(exc).replace("--style", "The style").replace("--license", "The licence"))
+            return
+        handle = self.window.engine.call(lambda ctx: model_store.set_metadata(model.name, metadata))
+        handle.returned.connect(lambda _: self._changed(f"Updated '{model.name}'"))
+
+    def ask_url(self) -> None:
+        dialog = UrlDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        url, sha = dialog.values()
+        if url:
+            self.add_from_url(url, sha)
+
+    def add_from_url(self, url: str, sha256: str | None = None) -> None:
+        """Download (only now, on the user's action), check and install, with progress and Cancel."""
+        self.download_handle = handle = self.window.engine.call(download_jobs.install_from_url(url, sha256=sha256))
+        self.url_button.setText("Cancel download")
+        self.url_button.clicked.disconnect()
+        self.url_button.clicked.connect(handle.cancel)
+        handle.progressed.connect(lambda f, m: self.status.emit(f"Downloading: {f:.0%} {m}"))
+        handle.returned.connect(lambda got: self._installed(got.info))
+        handle.finished.connect(self._download_done)
+
+    def _download_done(self) -> None:
+        self.download_handle = None
+        self.url_button.setText("Add from URL…")
+        self.url_button.clicked.disconnect()
+        self.url_button.clicked.connect(self.ask_url)
 
     def _ask_convention(self, path: Path, io: IOConvention) -> dict | None:
         chooser = ConventionChooser(path, self)
@@ -233,3 +300,4 @@ class ModelsView(QWidget):
         self.provider.blockSignals(True)
         self.provider.setCurrentText(provider)
         self.provider.blockSignals(False)
+
