@@ -85,6 +85,38 @@ def live_view(app, window, kodak: Path, home: Path) -> None:
     pump(app, 6)
 
 
+def looks(app, window, home: Path) -> None:
+    """Models as looks: the model box with previews, and the convention chosen by eye."""
+    from PySide6.QtCore import QTimer
+
+    from anime_desktop.gui.views.convention_chooser import ConventionChooser
+    from anime_desktop.jobs.previews import convention_candidates
+    from tests.onnx_models import colour_model
+
+    models = window.models
+    pump(app, 30, lambda: all(r.name in models.thumbs for r in models.rows if r.usable))
+    window.tabs.setCurrentWidget(window.stylize)
+    window.model_box.showPopup()
+    pump(app, 1)
+    window.grab().save(str(OUT / "model-box-previews.png"))
+    popup = window.model_box.view().window()
+    popup.grab().save(str(OUT / "model-box-popup.png"))
+    window.model_box.hidePopup()
+    third = colour_model(home / "third-party.onnx", meta=False, style="Cool",
+                         matrix=__import__("numpy").array([[0.8, 0.1, 0.0], [0.05, 0.9, 0.1], [0.0, 0.15, 1.0]]))
+    chooser = ConventionChooser(third, window)
+    handle = window.engine.submit(convention_candidates(third))
+    handle.yielded.connect(chooser.add)
+    done = []
+    handle.finished.connect(lambda: done.append(True))
+    chooser.show()
+    pump(app, 30, lambda: bool(done))
+    pump(app, 1)
+    chooser.grab().save(str(OUT / "convention-chooser.png"))
+    QTimer.singleShot(0, chooser.reject)
+    chooser.close()
+
+
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="ad-shots-"))
     os.environ["ANIME_DESKTOP_HOME"] = str(home)
@@ -147,6 +179,8 @@ def main() -> None:
                 window.grab().save(str(OUT / f"{name}-{width}x{height}-{theme}.png"))
     window.live.stop()
     window.apply_theme("dark")
+    window.resize(1280, 800)
+    looks(app, window, home)
     window.close()
     shutil.rmtree(home, ignore_errors=True)
 

@@ -332,7 +332,7 @@ def test_the_convention_is_chosen_from_previews(qtbot, make_window, installed, t
     handle.yielded.connect(chooser.add)
     with qtbot.waitSignal(handle.finished, timeout=30_000):
         pass
-    assert len(chooser.buttons) == 6 and chooser.buttons[0].isChecked() and "best guess" in chooser.buttons[0].text()
+    assert len(chooser.buttons) == 6 and chooser.buttons[0].isChecked() and "1 · RGB" in chooser.buttons[0].toolTip()
     assert chooser.choice == {"layout": "NHWC", "value_range": (-1.0, 1.0), "channel_order": "RGB"}
     chooser.buttons[3].setChecked(True)
     assert chooser.choice != {"layout": "NHWC", "value_range": (-1.0, 1.0), "channel_order": "RGB"}
