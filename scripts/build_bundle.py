@@ -50,7 +50,8 @@ def main() -> int:
         print("error: torch is importable in the bundle venv; it must hold only .[cpu,bundle]", file=sys.stderr)
         return 1
     for old in (REPO / "dist" / "anime-desktop", *(REPO / "dist").glob("anime-desktop-*.tar.gz")):
-        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+        # a fresh clone has no earlier build: nothing to remove is fine
+        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
     step("pyinstaller", [python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
                          "--distpath", REPO / "dist", "--workpath", REPO / "build" / "pyinstaller",
                          REPO / "anime_desktop.spec"])

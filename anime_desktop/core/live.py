@@ -268,6 +268,7 @@ class CaptureLoop:
             self.on_close()
 
     def _read(self, source: FrameSource) -> None:
+        frames = 0
         while not self._stop.is_set():
             try:
                 frame = source.read()
@@ -278,10 +279,15 @@ class CaptureLoop:
                 self.on_event("failed", f"{source.name}: capture failed ({exc})")
                 return
             if frame is None:
+                if source.finished and not frames:
+                    self.on_event("failed", f"{source.name}: no frame could be read (not a video, or a format "
+                                            "this build cannot decode)")
+                    return
                 if source.finished:
                     self.on_event("ended", f"{source.name} ended")
                     return
                 continue
+            frames += 1
             self.captured.tick(frame.captured_at)
             self.deliver(frame)
 

@@ -165,6 +165,10 @@ def list_cameras(indices=PROBE_INDICES) -> list[int]:
     they are silenced here, because probing empty indices is the point."""
     previous = os.environ.get("OPENCV_LOG_LEVEL")
     os.environ["OPENCV_LOG_LEVEL"] = "SILENT"
+    from cv2.utils import logging as cv_logging  # the variable only counts before cv2 is imported
+
+    level = cv_logging.getLogLevel()
+    cv_logging.setLogLevel(cv_logging.LOG_LEVEL_SILENT)
     try:
         found = []
         for i in indices:
@@ -174,6 +178,7 @@ def list_cameras(indices=PROBE_INDICES) -> list[int]:
             cap.release()
         return found
     finally:
+        cv_logging.setLogLevel(level)
         if previous is None:
             os.environ.pop("OPENCV_LOG_LEVEL", None)
         else:

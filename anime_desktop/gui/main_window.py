@@ -71,8 +71,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.banner = Banner(central, left=lambda: self.tabs.tabBar().width())
         self.model_box = QComboBox()
-        self.model_box.setMinimumWidth(220)
-        self.model_box.setIconSize(QSize(40, 40))
+        self.model_box.setMinimumWidth(240)
+        self.model_box.setIconSize(QSize(22, 22))
         self.model_box.setPlaceholderText("no model installed")
         self._build_actions()
         self._connect()
@@ -181,7 +181,10 @@ class MainWindow(QMainWindow):
         if current in names:
             self.model_box.setCurrentText(current)
         elif names:
-            self.model_box.setCurrentIndex(0)  # with a placeholder set, Qt selects nothing by itself
+            # Installing never changes the model in use: without a (still installed) choice, the
+            # shipped default, not whichever installed model sorts first.
+            default = catalog.shipped_default(self.rows)
+            self.model_box.setCurrentText(default) if default else self.model_box.setCurrentIndex(0)
         self.model_box.blockSignals(False)
         self.compare.set_models(names, self.settings.compare_models or names[:3])
         self.batch.set_models(names, self.current_model())
@@ -238,7 +241,9 @@ class MainWindow(QMainWindow):
 
     def ask_save_path(self, default_name: str) -> str:
         start = Path(self.settings.last_output_dir or Path.home()) / default_name
-        path, _ = QFileDialog.getSaveFileName(self, "Save", str(start), "PNG (*.png);;JPEG (*.jpg);;WebP (*.webp)")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save", str(start), "PNG (*.png);;JPEG (*.jpg);;WebP (*.webp)")
+        if path and not Path(path).suffix:  # "noext" would be written without a format anyone can open
+            path += "." + (chosen.split("*.")[-1].rstrip(")") if "*." in chosen else "png")
         if path:
             self.settings.last_output_dir = str(Path(path).parent)
         return path

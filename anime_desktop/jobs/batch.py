@@ -41,6 +41,8 @@ def run_batch(in_dir: Path, out_dir: Path, models: list[str], options: pipeline.
     def job(ctx):
         if Path(out_dir).resolve() == Path(in_dir).resolve():
             raise AnimeDesktopError("the output folder must differ from the input folder")
+        if Path(out_dir).exists() and not Path(out_dir).is_dir():
+            raise AnimeDesktopError(f"cannot write into {out_dir}: it is a file, not a folder; choose a folder")
         loaded = {m: ctx.models.get(m) for m in models}
         names = {m: model.info.name for m, model in loaded.items()}
         sources = batch.discover(in_dir, recursive, exclude=out_dir)

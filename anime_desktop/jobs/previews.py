@@ -108,6 +108,8 @@ def convention_candidates(path: Path):
             try:
                 model = load_model(path, SessionConfig(provider="cpu"), overrides=overrides)
                 image = StylizeRunner(model, tile_mp=8.0).run(sample())
+                if float(image.std()) < 3.0:
+                    image = None  # a flat picture (all black or white) is not a look anyone would pick
             except Exception:  # noqa: BLE001 - a convention the model cannot run is just not offered
                 image = None
             yield ConventionCandidate({"layout": base.info.io.layout, **overrides}, image, label,

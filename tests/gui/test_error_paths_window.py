@@ -76,8 +76,8 @@ def test_a_batch_whose_output_is_a_file_ends_in_the_banner(qtbot, make_window, t
     window.batch.in_dir.setText(str(src))
     window.batch.out_dir.setText(str(blocker))
     window.batch.start()
-    text = banner_says(qtbot, window)
-    assert "out" in text
+    text = banner_says(qtbot, window, "not a folder")
+    assert "out" in text and window.batch.handle is None  # refused before anything started
     assert blocker.read_text() == "a file where the output folder should be"  # nothing lost
 
 
@@ -101,3 +101,12 @@ def test_an_unexpected_error_is_logged_for_a_bug_report(qtbot, make_window):
         for handler in [h for h in logger.handlers if isinstance(h, RotatingFileHandler)]:
             logger.removeHandler(handler)
             handler.close()
+
+
+def test_a_file_that_is_not_a_video_as_the_live_source_ends_in_the_banner(qtbot, make_window, tmp_path):
+    window = make_window(0)
+    fake = tmp_path / "clip.mp4"
+    fake.write_bytes(b"not a video at all" * 100)
+    window.live.start_file(fake, loop=False)
+    banner_says(qtbot, window, "clip.mp4")
+    qtbot.waitUntil(lambda: not window.live.running, timeout=5000)

@@ -385,3 +385,40 @@ def test_add_from_url_installs_and_a_bad_download_leaves_nothing(qtbot, make_win
         assert window.models.url_button.text() == "Add from URL…"
     finally:
         server.close()
+
+
+def test_the_compare_tabs_own_button_uses_the_selected_photo(qtbot, make_window, installed, tmp_path):
+    window = make_window(len(installed))
+    files = photos(tmp_path)
+    stylized_all(qtbot, window, files)
+    window.stylize.thumbs.setCurrentRow(1)
+    window.tabs.setCurrentWidget(window.compare)
+    qtbot.mouseClick(window.compare.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.compare.tiles) >= 1, timeout=15_000)
+    assert all(t.result.path == files[1] for t in window.compare.tiles)
+
+
+def test_holding_b_on_the_thumbnails_shows_the_photo_before(qtbot, make_window, installed, tmp_path):
+    window = make_window(len(installed))
+    stylized_all(qtbot, window, photos(tmp_path, 1))
+    view = window.stylize
+    view.thumbs.setFocus()
+    after = view.view._item.pixmap().toImage()
+    qtbot.keyPress(view.thumbs, Qt.Key.Key_B)
+    assert view.view._item.pixmap().toImage() != after
+    qtbot.keyRelease(view.thumbs, Qt.Key.Key_B)
+    assert view.view._item.pixmap().toImage() == after
+
+
+def test_an_installed_model_does_not_become_the_model_in_use(qtbot, tmp_path):
+    """A fresh profile with one model installed (no choice made yet) opens on the shipped default."""
+    from anime_desktop.core.settings import Settings
+    from anime_desktop.gui.main_window import MainWindow
+
+    model_store.install(onnx_models.colour_model(tmp_path / "aaa.onnx"), "aaa-first")
+    window = MainWindow(Settings.load())
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.model_box.count() > 1, timeout=15_000)
+    assert window.model_box.currentText() == "toon-default-int8"
+    assert window.batch.checked_models() == ["toon-default-int8"]
+    window.close()

@@ -126,6 +126,10 @@ class BatchView(QWidget):
         if not models:
             self.window.notify("Tick at least one model")
             return
+        if out_dir.exists() and not out_dir.is_dir():
+            self.window.notify(f"{out_dir} is a file, not a folder: choose a folder for the results")
+            return
+        self.window.banner.hide()  # an old message must not sit over a new batch
         s = self.window.settings
         s.last_input_dir, s.last_output_dir, s.output_format = str(in_dir), str(out_dir), self.format.currentText()
         options = pipeline.StylizeOptions(max_side=self.max_side.value(),
@@ -175,6 +179,6 @@ class BatchView(QWidget):
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if cancelled:
-            self.status.emit("Batch cancelled: finished images are kept; Start again resumes")
+            self.window.announce("Batch cancelled: finished images are kept; Start again resumes")
         failures, self._failures = self._failures, None
         self.batch_finished.emit(failures)

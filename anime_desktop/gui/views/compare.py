@@ -99,11 +99,15 @@ class CompareView(QWidget):
         self.hint.setText(f"Picture: {result.path.name}")
 
     def run(self) -> None:
+        current = self.window.stylize.current_result()
+        if current is not None:
+            self.set_source(current)  # the photo selected in Stylize, however Compare was started
         models = self.checked_models()
         if self.source is None or not models:
             self.window.notify("To compare, stylize a photo first and tick at least one model")
             return
         self.window.settings.compare_models = models
+        self.window.banner.hide()
         if self.handle is not None:
             self.handle.cancel()  # a new run replaces one still going; its late tiles are ignored
         self._clear()

@@ -63,7 +63,7 @@ class FaceTile(QWidget):
     def set_face(self, face: faces_jobs.Face) -> None:
         self.face = face
         self.picture.setPixmap(to_pixmap(faces_jobs.enlarge(face.image, TILE_SCALE, False)))
-        score = "" if face.score is None else f" · score {face.score:+.1f}"
+        score = "" if face.score is None else f"\nscore {face.score:+.1f}"
         self.caption.setText(f"seed {face.seed}{score}")
         self.setToolTip(f"Seed {face.seed}: put it in Seed and Generate with ranking off, "
                         "and the first tile shows this face again."

@@ -158,7 +158,7 @@ class ModelsView(QWidget):
     def clear_cache(self) -> None:
         handle = self.window.engine.call(lambda ctx: previews.clear_cache())
         handle.returned.connect(lambda n: (self.thumbs.clear(), self.status.emit(f"Cleared {n / 1e6:.1f} MB"),
-                                           self.changed.emit()))
+                                           self.update_cache_size(), self.changed.emit()))
 
     def show_get_styles(self) -> None:
         box = QMessageBox(self)

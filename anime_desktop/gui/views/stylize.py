@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDrag, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -83,7 +83,9 @@ class StylizeView(QWidget):
         self.thumbs.setFlow(QListWidget.Flow.TopToBottom)
         self.thumbs.setFixedWidth(THUMB + 36)
         self.thumbs.currentItemChanged.connect(self._show_current)
+        self.thumbs.installEventFilter(self)  # hold B wherever the focus is in this view
         self.view = ImageView("")
+        self.view.installEventFilter(self)
         self.empty = self._empty_state()
         self.stack = QStackedLayout()
         self.stack.addWidget(self.empty)
@@ -253,14 +255,25 @@ class StylizeView(QWidget):
         self.showing_before = before
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_B and not event.isAutoRepeat():
-            self.show_before(True)
-        super().keyPressEvent(event)
+        if not self._before_key(event):
+            super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_B and not event.isAutoRepeat():
-            self.show_before(False)
-        super().keyReleaseEvent(event)
+        if not self._before_key(event):
+            super().keyReleaseEvent(event)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            return self._before_key(event)
+        return False
+
+    def _before_key(self, event) -> bool:
+        """B held: the photo before stylizing (the thumbnails and the picture both pass it here)."""
+        if event.key() != Qt.Key.Key_B:
+            return False
+        if not event.isAutoRepeat():
+            self.show_before(event.type() == QEvent.Type.KeyPress)
+        return True
 
     # --- output ---------------------------------------------------------------------------
     def copy_current(self) -> None:

@@ -15,8 +15,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-INFO_MS, ERROR_MS = 8_000, 20_000
-MIN_WIDTH = 420
+INFO_MS, ERROR_MS = 8_000, 12_000
+MIN_WIDTH = 360
 
 
 class Banner(QFrame):
@@ -87,8 +87,12 @@ class Banner(QFrame):
 
     def _place(self) -> None:
         x = max(0, min(self.left() + 8, self.host.width() - MIN_WIDTH))
-        self.setFixedWidth(self.host.width() - x)
-        self.adjustSize()
+        width = self.host.width() - x
+        self.setFixedWidth(width)
+        layout = self.layout()
+        # Wrapped text needs the height for this width, or a long message is cut off mid-line.
+        self.setFixedHeight(layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
+                            else self.sizeHint().height())
         self.move(x, 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
