@@ -22,17 +22,10 @@ from _common import KODAK, LARGE, REPO, TINY_CUTE, need
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def measure(model: Path, spinning: bool) -> tuple[float, float, float]:
+def gaps_while(app, engine, job) -> tuple[np.ndarray, float]:
+    """GUI-timer gaps (ms) while `job` runs on `engine`, and the seconds it took."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
-    from anime_desktop.core import pipeline
-    from anime_desktop.gui.workers import EngineThread
-    from anime_desktop.jobs import stylize
-
-    app = QApplication.instance() or QApplication([])
-    engine = EngineThread(spinning=spinning)
-    engine.start()
     done, gaps, last = [], [], [time.perf_counter()]
 
     def tick():
@@ -43,15 +36,27 @@ def measure(model: Path, spinning: bool) -> tuple[float, float, float]:
     timer = QTimer(interval=10, timeout=tick)
     start = time.perf_counter()
     timer.start()
-    handle = engine.submit(stylize.stylize_file(need(LARGE), str(model), pipeline.StylizeOptions(), 2.0))
-    handle.finished.connect(lambda: done.append(True))
+    engine.submit(job).finished.connect(lambda: done.append(True))
     while not done:
         app.processEvents()
         time.sleep(0.001)
     timer.stop()
-    seconds = time.perf_counter() - start
+    return np.array(gaps) * 1000, time.perf_counter() - start
+
+
+def measure(model: Path, spinning: bool) -> tuple[float, float, float]:
+    from PySide6.QtWidgets import QApplication
+
+    from anime_desktop.core import pipeline
+    from anime_desktop.gui.workers import EngineThread
+    from anime_desktop.jobs import stylize
+
+    app = QApplication.instance() or QApplication([])
+    engine = EngineThread(spinning=spinning)
+    engine.start()
+    ms, seconds = gaps_while(app, engine, stylize.stylize_file(need(LARGE), str(model), pipeline.StylizeOptions(),
+                                                            2.0))
     engine.stop()
-    ms = np.array(gaps) * 1000
     return float(ms.max()), float(np.percentile(ms, 99)), seconds
 
 
@@ -60,7 +65,6 @@ def measure_live_and_batch(photos: int = 12) -> tuple[float, float, float, int]:
     import shutil
 
     import cv2
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from anime_desktop.core import pipeline, video
@@ -89,26 +93,10 @@ def measure_live_and_batch(photos: int = 12) -> tuple[float, float, float, int]:
     shown = []
     feed.frame.connect(shown.append)
     feed.start(lambda: video.VideoFileSource(clip, loop=True, realtime=True))
-    done, gaps, last = [], [], [time.perf_counter()]
-
-    def tick():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer(interval=10, timeout=tick)
-    start = time.perf_counter()
-    timer.start()
-    handle = engine.submit(batch.run_batch(tmp / "in", tmp / "out", [model], pipeline.StylizeOptions(), False, 2.0))
-    handle.finished.connect(lambda: done.append(True))
-    while not done:
-        app.processEvents()
-        time.sleep(0.001)
-    timer.stop()
-    seconds = time.perf_counter() - start
+    job = batch.run_batch(tmp / "in", tmp / "out", [model], pipeline.StylizeOptions(), False, 2.0)
+    ms, seconds = gaps_while(app, engine, job)
     feed.stop()
     engine.stop()
-    ms = np.array(gaps) * 1000
     return float(ms.max()), float(np.percentile(ms, 99)), seconds, len(shown)
 
 

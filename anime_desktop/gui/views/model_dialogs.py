@@ -8,6 +8,13 @@ LICENCE_HINT = ("An SPDX identifier such as Apache-2.0, MIT or CC-BY-NC-4.0; 'un
                 "Most published styles are for non-commercial use only.")
 
 
+def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class DescribeDialog(QDialog):
     """Style and licence of a model, the file's own values filled in."""
 
@@ -23,10 +30,7 @@ class DescribeDialog(QDialog):
         hint = QLabel(LICENCE_HINT)
         hint.setWordWrap(True)
         form.addRow(hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self))
 
     def values(self) -> dict[str, str]:
         return {"style": self.style_edit.text(), "license": self.license_edit.text()}
@@ -48,10 +52,7 @@ class UrlDialog(QDialog):
         note = QLabel("The file is downloaded now, checked (size, hash, a test run) and only then installed.")
         note.setWordWrap(True)
         form.addRow(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self))
 
     def values(self) -> tuple[str, str | None]:
         return self.url_edit.text().strip(), (self.sha_edit.text().strip() or None)

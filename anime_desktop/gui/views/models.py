@@ -199,15 +199,21 @@ class ModelsView(QWidget):
         if values is None:
             self.status.emit("Import cancelled")
             return
-        try:
-            metadata = download_jobs.metadata_values(values.get("style") or None, values.get("license") or None)
-        except ValueError as exc:
-            self.window.notify(str(exc).replace("--style", "The style").replace("--license", "The licence"))
+        metadata = self._checked(values)
+        if metadata is None:
             return
         self.status.emit(f"Installing {path.name}…")
         handle = self.window.engine.call(lambda ctx: download_jobs.import_with_metadata(path, name, metadata,
                                                                                         overrides))
         handle.returned.connect(self._installed)
+
+    def _checked(self, values: dict) -> dict | None:
+        """The style and licence a person typed, checked as the CLI checks them (None: told why)."""
+        try:
+            return download_jobs.metadata_values(values.get("style") or None, values.get("license") or None)
+        except ValueError as exc:
+            self.window.notify(str(exc).replace("--style", "The style").replace("--license", "The licence"))
+            return None
 
     def _installed(self, info) -> None:
         """Installing never changes the model in use by itself: offer it instead."""
@@ -234,10 +240,8 @@ class ModelsView(QWidget):
         values = self.describe(f"Edit {model.name}", model.style, model.license)
         if values is None:
             return
-        try:
-            metadata = download_jobs.metadata_values(values.get("style") or None, values.get("license") or None)
-        except ValueError as exc:
-            self.window.notify(str(exc).replace("--style", "The style").replace("--license", "The licence"))
+        metadata = self._checked(values)
+        if metadata is None:
             return
         handle = self.window.engine.call(lambda ctx: model_store.set_metadata(model.name, metadata))
         handle.returned.connect(lambda _: self._changed(f"Updated '{model.name}'"))
