@@ -25,6 +25,7 @@ from .catalog import LATENT_TO_IMAGE, ModelRow
 SAMPLE, SIDE = "kodim23.png", 160
 FACE_SEEDS = (7, 8, 9, 10)
 RANGES = ((-1.0, 1.0), (0.0, 1.0), (0.0, 255.0))
+CACHED = ("previews", "dragged", "pasted", "downloads")  # cache folders "Clear" may empty
 ORDERS = ("RGB", "BGR")
 
 
@@ -118,14 +119,16 @@ def convention_candidates(path: Path):
 
 
 def cache_size() -> int:
-    """Bytes held by previews and dragged/pasted copies (the Models view shows it and can clear it)."""
-    folders = [preview_dir(), paths.cache_dir() / "dragged", paths.cache_dir() / "pasted"]
+    """Bytes held by previews, dragged/pasted copies and leftover downloads (the Models view shows
+    it and can clear it)."""
+    folders = [paths.cache_dir() / name for name in CACHED]
     return sum(f.stat().st_size for folder in folders if folder.is_dir() for f in folder.rglob("*") if f.is_file())
 
 
 def clear_cache() -> int:
-    """Remove the previews and the dragged/pasted copies; returns the bytes freed."""
+    """Remove those cache folders; returns the bytes freed. A download in progress keeps its file
+    open under a lock in `downloads/`; this runs on the engine thread, between jobs, not during one."""
     freed = cache_size()
-    for name in ("previews", "dragged", "pasted"):
+    for name in CACHED:
         shutil.rmtree(paths.cache_dir() / name, ignore_errors=True)
     return freed

@@ -53,7 +53,7 @@ Licence: research use. Import the .pth file.</li>
 def size_text(row: catalog.ModelRow) -> str:
     if row.builtin and not row.size_mb:
         return "built-in"
-    return f"{row.size_mb:.1f} MB" if row.size_mb >= 0.1 else f"{row.size_mb * 1000:.0f} KB"
+    return f"{row.size_mb:.1f} MB" if row.size_mb >= 0.1 else f"{max(1, round(row.size_mb * 1000))} KB"
 
 
 def is_model_file(path: Path) -> bool:
