@@ -11,6 +11,27 @@ from .core.logs import setup_file_logging
 from .core.settings import Settings
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def load_settings() -> tuple[Settings, list[str]]:
+    """Settings, plus what was wrong with the file (a reset field, a file kept aside as .bad):
+    the window shows it in its banner, because a person does not read stderr."""
+    collect = _Collect()
+    core = logging.getLogger("anime_desktop.core")
+    core.addHandler(collect)
+    try:
+        return Settings.load(), collect.lines
+    finally:
+        core.removeHandler(collect)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .gui.main_window import MainWindow
 
@@ -19,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     app.setApplicationName("Anime Desktop")
     app.setOrganizationName("anime-desktop")
-    window = MainWindow(Settings.load())
+    settings, problems = load_settings()
+    window = MainWindow(settings)
     window.show()
+    if problems:
+        window.notify(f"Some settings could not be read and were reset: {problems[0]}", "\n".join(problems))
     return app.exec()

@@ -179,9 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = msub.add_parser("info", help="metadata and I/O convention of a model")
     p.add_argument("model", metavar="MODEL")
     p.set_defaults(func=cmd.models_info)
-    p = msub.add_parser("import", help="validate an .onnx file by a test run and install it")
+    p = msub.add_parser("import", help="validate an .onnx file (or convert .pt/.pth weights) and install it")
     p.add_argument("path", type=Path, metavar="PATH")
-    p.add_argument("--name", help="install name (default: from metadata, e.g. hayao-int8, or the file name)")
+    p.add_argument("--name", type=_name,
+                   help="install name (default: from metadata, e.g. hayao-int8, or the file name)")
     p.add_argument("--use", action="store_true",
                    help="also make it the model used when -m is not given (installing alone never does)")
     _metadata_options(p)
@@ -195,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = msub.add_parser("download", help="download a model file from a URL, check it by a test run and install it")
     p.add_argument("url", metavar="URL", help="direct http(s) link to an .onnx file")
     p.add_argument("--sha256", metavar="HEX", help="refuse the file unless its SHA-256 is this")
-    p.add_argument("--name", help="install name (default: from metadata or the URL's file name)")
+    p.add_argument("--name", type=_name, help="install name (default: from metadata or the URL's file name)")
     _metadata_options(p)
     p.add_argument("--max-mb", type=float, default=2048, metavar="N", help="size limit in MB (default 2048)")
     p.add_argument("--timeout", type=float, default=30, metavar="S",
@@ -236,10 +237,25 @@ def _convention_options(p: argparse.ArgumentParser) -> None:
 def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("png", "jpg", "webp"), default="png", help="output format (default png)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality 1-100 (default 95)")
-    p.add_argument("--max-side", type=int, default=0, metavar="N", help="shrink inputs so the longer side is N")
+    p.add_argument("--max-side", type=_size, default=0, metavar="N",
+                   help="shrink inputs so the longer side is N (0: no limit)")
     p.add_argument("--keep-colours", type=float, default=0.0, metavar="S",
                    help="0-1: move the output's colours towards the photo's (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs instead of skipping them")
+
+
+def _size(text: str) -> int:
+    """A pixel count of 0 (no limit) or more; argparse turns the ValueError into a usage error."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"wants 0 (no limit) or a number of pixels, not {text}")
+    return value
+
+
+def _name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name; leave --name out to get one derived from the file")
+    return text
 
 
 def progress_bar(total: int, label: str):

@@ -130,7 +130,7 @@ def batch_command(ns) -> int:
     infer = {m.info.name: _infer_with(_runner(m, ns)) for m in loaded}
     started = time.perf_counter()
     counts = _drive(jobs, infer, options, len(sources), "batch", report=ns.report)
-    _summary(counts, loaded[0], "stylized", time.perf_counter() - started, extra_models=names[1:])
+    _summary(counts, loaded[0], "stylized", time.perf_counter() - started, extra_models=loaded[1:])
     return EXIT_OK if counts["done"] + counts["exists"] else EXIT_FAILED
 
 
@@ -171,13 +171,12 @@ def _print_problem(failure: batch.Failure, bar) -> None:
 
 
 def _summary(counts: Counter, model: LoadedModel, verb: str, seconds: float | None = None,
-             extra_models: list[str] | None = None) -> None:
-    info = model.info
-    models = ", ".join([info.name, *(extra_models or [])])
+             extra_models: list[LoadedModel] | None = None) -> None:
+    models = ", ".join(f"{m.info.name} ({m.info.precision})" for m in [model, *(extra_models or [])])
     rate = f", {counts['done'] / seconds:.2f} img/s" if seconds and counts["done"] else ""
     # "skipped", the word each problem line uses: one word for one thing.
     print(f"{verb} {counts['done']}, already done {counts['exists']}, skipped {counts['failed']} "
-          f"| model {models} ({info.precision}) on {model.provider}{rate}")
+          f"| model {models} on {model.provider}{rate}")
 
 
 def faces_model(requested: str | None) -> str:

@@ -347,3 +347,16 @@ def test_without_torch_the_trainer_and_exporter_name_the_extra(no_torch_env, tmp
     result = run_module("export", ["import", str(tmp_path / "weights.pt")], no_torch_env)
     assert_one_clean_line(result.returncode, result.stdout, result.stderr, "weights.pt", codes=(1, 2))
     assert "[train]" not in result.stderr
+
+
+def test_a_negative_size_or_an_empty_name_is_a_usage_error(tmp_path, capsys):
+    from anime_desktop.cli import main
+
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (20, 20)).save(photo)
+    with pytest.raises(SystemExit) as stop:
+        main(["stylize", str(photo), "--max-side", "-5"])
+    assert stop.value.code == 2 and "--max-side" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["models", "import", str(photo), "--name", " "])
+    assert stop.value.code == 2 and "empty name" in capsys.readouterr().err

@@ -110,3 +110,16 @@ def test_a_file_that_is_not_a_video_as_the_live_source_ends_in_the_banner(qtbot,
     window.live.start_file(fake, loop=False)
     banner_says(qtbot, window, "clip.mp4")
     qtbot.waitUntil(lambda: not window.live.running, timeout=5000)
+
+
+def test_the_window_says_when_settings_were_reset():
+    """A person does not read stderr: what was wrong with the settings reaches the banner."""
+    from anime_desktop.app import load_settings
+
+    path = Settings.path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"theme": [1], "jpeg_quality": "high"}', encoding="utf-8")
+    settings, problems = load_settings()
+    assert settings.theme == "dark" and problems and any("theme" in p for p in problems)
+    path.write_text('{"theme": "light"}', encoding="utf-8")
+    assert load_settings()[1] == []
