@@ -163,15 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: one per core)")
     p.set_defaults(func=cmd.video, layout=None, channel_order=None, value_range=None, tile_mp=None)
 
-    p = sub.add_parser("toon-pairs", help="render photo -> toon training pairs (A/ + B/) for `anime-train paired`")
-    p.add_argument("in_dir", type=Path, metavar="IN_DIR", help="folder of photos")
-    p.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="writes OUT_DIR/A (photos) and OUT_DIR/B (toon)")
-    p.add_argument("--scales", default="1,0.75,0.5", help="comma-separated scales rendered per photo")
-    p.add_argument("--jitters", type=int, default=2, help="colour-jittered copies per scale (default 2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the colour jitter (default 0)")
-    p.add_argument("--exclude", default="", metavar="STEMS",
-                   help="comma-separated file stems to leave out (held-out evaluation photos)")
-    p.set_defaults(func=cmd.toon_pairs)
+    p = sub.add_parser("pairs", help="render photo -> teacher training pairs (A/ + B/) for `anime-train paired`")
+    _pairs_arguments(p, "the teacher's output")
+    p.add_argument("--teacher", required=True, metavar="MODEL",
+                   help="the look to imitate: installed model name, `toon`, or path to an .onnx file")
+    p.add_argument("--provider", choices=PROVIDERS, default=None)
+    p.set_defaults(func=cmd.pairs)
+
+    p = sub.add_parser("toon-pairs", help="render photo -> toon training pairs (A/ + B/): `pairs --teacher toon`")
+    _pairs_arguments(p, "toon")
+    p.set_defaults(func=cmd.pairs, teacher="toon", provider=None)
 
     models = sub.add_parser("models", help="list, inspect, import, download, edit or remove installed models")
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -250,6 +251,19 @@ def _size(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"wants 0 (no limit) or a number of pixels, not {text}")
     return value
+
+
+
+def _pairs_arguments(p: argparse.ArgumentParser, b_is: str) -> None:
+    p.add_argument("in_dir", type=Path, metavar="IN_DIR", help="folder of photos")
+    p.add_argument("out_dir", type=Path, metavar="OUT_DIR", help=f"writes OUT_DIR/A (photos) and OUT_DIR/B ({b_is})")
+    p.add_argument("--scales", default=None, help="comma-separated scales rendered per photo (default 1,0.75,0.5)")
+    p.add_argument("--slow", action="store_true",
+                   help="fewer scales for a slow teacher: scale 1 only (a third of the renders)")
+    p.add_argument("--jitters", type=int, default=2, help="colour-jittered copies per scale (default 2)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the colour jitter (default 0)")
+    p.add_argument("--exclude", default="", metavar="STEMS",
+                   help="comma-separated file stems to leave out (held-out evaluation photos)")
 
 
 def _name(text: str) -> str:

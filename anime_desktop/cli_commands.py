@@ -17,6 +17,7 @@ from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
 from .core import batch, imageio, latent, model_store, pipeline, tempfiles
 from .core.progress import Progress
 from .core.settings import Settings
+from .engine.cache import ModelCache
 from .engine.loader import LoadedModel, load_model
 from .engine.runners import GeneratorRunner, StylizeRunner
 from .engine.session import SessionConfig
@@ -256,34 +257,46 @@ def video(ns) -> int:
     return EXIT_OK
 
 
-def toon_pairs(ns) -> int:
-    from .core import toon_pairs as pairs
+def pairs(ns) -> int:
+    """`pairs --teacher MODEL` and `toon-pairs` (the same with `--teacher toon`)."""
+    from .core import toon_pairs
+    from .jobs import pairs as pair_jobs
 
     if not ns.in_dir.is_dir():
         raise UsageError(f"input folder {ns.in_dir} does not exist or is not a folder")
     if ns.out_dir.resolve() == ns.in_dir.resolve():
         raise UsageError("OUT_DIR must differ from IN_DIR: the photos are never overwritten")
     writable_folder(ns.out_dir)
-    try:
-        scales = tuple(float(v) for v in ns.scales.split(","))
-    except ValueError:
-        raise UsageError(f"--scales wants numbers such as 1,0.75,0.5, not {ns.scales!r}") from None
+    if ns.scales is None:
+        scales = toon_pairs.SLOW_SCALES if ns.slow else toon_pairs.SCALES
+    else:
+        try:
+            scales = tuple(float(v) for v in ns.scales.split(","))
+        except ValueError:
+            raise UsageError(f"--scales wants numbers such as 1,0.75,0.5, not {ns.scales!r}") from None
     if not scales or any(not 0.05 <= s <= 4 for s in scales) or ns.jitters < 0:
         raise UsageError("--scales must lie between 0.05 and 4, and --jitters may not be negative")
     exclude = frozenset(v.strip() for v in ns.exclude.split(",") if v.strip())
     sources = batch.discover(ns.in_dir, exclude=ns.out_dir)
     for half in ("A", "B"):
         tempfiles.sweep_stale(ns.out_dir / half)
-    plan = pairs.PairPlan(scales=scales, jitters=ns.jitters, seed=ns.seed, exclude=exclude)
-    written = skipped = 0
-    for item in pairs.render_pairs(sources, ns.out_dir, plan):
-        if isinstance(item, str):
-            skipped += 1
-            print(item, file=sys.stderr)
-        else:
-            written += 1
+    plan = toon_pairs.PairPlan(scales=scales, jitters=ns.jitters, seed=ns.seed, exclude=exclude)
+    cache = ModelCache(config=SessionConfig(provider=ns.provider)) if ns.provider else None
     used = len({s.stem for s in sources} - exclude)
-    print(f"wrote {written} pairs from {used - skipped} photos to {ns.out_dir} (A: photos, B: toon)"
+    bar = progress_bar(max(used * plan.renders_per_photo(), 1), "pairs")
+    progress = Progress(on_change=(lambda f, _m: bar.update(round(f * bar.total))) if bar else None)
+    written = skipped = 0
+    try:
+        for item in pair_jobs.render_pairs(sources, ns.out_dir, ns.teacher, plan, progress, cache):
+            if isinstance(item, str):
+                skipped += 1
+                print(item, file=sys.stderr)
+            else:
+                written += 1
+    finally:
+        if bar:
+            bar.close()
+    print(f"wrote {written} pairs from {used - skipped} photos to {ns.out_dir} (A: photos, B: {ns.teacher})"
           + (f"; skipped {skipped} unreadable" if skipped else ""))
     return EXIT_OK if written else EXIT_FAILED
 

@@ -1,0 +1,53 @@
+"""Training pairs from any look the app can run: the first stage of a student (`anime-desktop pairs`,
+`anime-export build-student`, and the window's "Make a fast copy…").
+
+Qt-free: the teacher is opened through the engine's ModelCache and run with a StylizeRunner, so
+an installed ONNX model, a shipped one, `toon` or a path to an .onnx file are all the same to
+`core.toon_pairs`, which only sees a callable rgb -> rgb. Progress and Cancel go through a
+`Progress`, checked before every render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core import toon_pairs
+from ..core.progress import Progress
+from ..engine.cache import ModelCache
+from ..engine.loader import LoadedModel
+from ..engine.runners import StylizeRunner
+
+
+@dataclass
+class PairsResult:
+    teacher: LoadedModel
+    written: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def open_teacher(model: str | Path, cache: ModelCache | None = None) -> tuple[LoadedModel, toon_pairs.Teacher]:
+    """The teacher's loaded model (name, licence, ...) and a callable rgb -> rgb that runs it."""
+    loaded = (cache or ModelCache()).get(model)
+    runner = StylizeRunner(loaded)  # raises for latent generators: they cannot stylize a photo
+    return loaded, runner.run
+
+
+def render_pairs(sources: list[Path], out_dir: Path, teacher: str | Path,
+                 plan: toon_pairs.PairPlan = toon_pairs.PairPlan(), progress: Progress | None = None,
+                 cache: ModelCache | None = None) -> Iterator[Path | str]:
+    """`core.toon_pairs.render_pairs` with `teacher` opened through the engine."""
+    _, run = open_teacher(teacher, cache)
+    yield from toon_pairs.render_pairs(sources, out_dir, plan, run, progress)
+
+
+def make_pairs(sources: list[Path], out_dir: Path, teacher: str | Path,
+               plan: toon_pairs.PairPlan = toon_pairs.PairPlan(), progress: Progress | None = None,
+               cache: ModelCache | None = None) -> PairsResult:
+    """Render every pair; the result lists what was written and why any photo was skipped."""
+    loaded, run = open_teacher(teacher, cache)
+    result = PairsResult(loaded)
+    for item in toon_pairs.render_pairs(sources, out_dir, plan, run, progress):
+        (result.skipped if isinstance(item, str) else result.written).append(item)
+    return result
