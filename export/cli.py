@@ -5,6 +5,7 @@
   anime-export int8 MODEL.onnx --calibration DIR -o OUT.onnx [--method minmax|entropy|percentile]
   anime-export verify MODEL.onnx --against CHECKPOINT|MODEL.onnx --images DIR
   anime-export import PATH [--name NAME] [--style S] [--license SPDX]   (.pt/.pth or .onnx)
+  anime-export build-student --teacher MODEL --photos DIR --name NAME [--held-out a,b] [--steps N] [--gates off]
 
 Exit codes: 0 done, 1 failed, 2 usage error.
 """
@@ -63,6 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help="training steps (default 4500)")
     p.add_argument("--reference", type=Path, help="an .onnx model to compare speed with (AnimeGANv3 tiny_Cute)")
     p.set_defaults(func=_build_default)
+
+    p = sub.add_parser("build-student", help="distil any look into a fast model of your own (pairs -> train -> INT8)")
+    p.add_argument("--teacher", required=True, metavar="MODEL", help="installed model name, `toon`, or an .onnx path")
+    p.add_argument("--photos", type=Path, required=True, help="folder of photos to learn from")
+    p.add_argument("--name", required=True, help="install name of the student")
+    p.add_argument("--held-out", default="", metavar="STEMS",
+                   help="comma-separated photo stems kept for the quality check (default: every fifth photo)")
+    p.add_argument("--steps", type=_at_least(1), default=None, help="training steps (default 4500)")
+    p.add_argument("--gates", default="on", metavar="on|off|KEY=V,...",
+                   help="quality gates against the teacher (default: the default model's; e.g. mean_psnr=22)")
+    p.add_argument("--slow", action="store_true", help="fewer scales, for a teacher that takes seconds a photo")
+    p.add_argument("--work", type=Path, default=None, help="working folder (default build/student-NAME)")
+    p.add_argument("--no-speed", dest="speed", action="store_false", help="skip the 720p speed comparison")
+    p.set_defaults(func=_build_student)
 
     p = sub.add_parser("build-faces", help="rebuild the shipped faces model (procedural faces -> DCGAN -> ONNX)")
     p.add_argument("--work", type=Path, default=Path("build/faces-model"), help="working folder")
@@ -154,6 +169,18 @@ def _build_default(ns) -> int:
         raise ValueError(f"{ns.kodak} lacks {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}: "
                          "build-default needs the whole Kodak24 set")
     return build(ns.kodak, ns.work, ns.out, ns.steps or DEFAULT_STEPS, ns.reference)
+
+
+def _build_student(ns) -> int:
+    from .build_student import DEFAULT_STEPS, Gates, build
+
+    if not ns.photos.is_dir():
+        raise ValueError(f"photo folder {ns.photos} does not exist or is not a folder")
+    held = [v.strip() for v in ns.held_out.split(",") if v.strip()]
+    student = build(ns.teacher, ns.photos, ns.name, ns.work or Path("build") / f"student-{ns.name}",
+                    ns.steps or DEFAULT_STEPS, held, Gates.parse(ns.gates), ns.slow, ns.speed)
+    print(f"model card: {student.card}")
+    return 0 if student.installed else 1
 
 
 def _build_faces(ns) -> int:
