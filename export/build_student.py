@@ -88,15 +88,11 @@ class Student:
 
 
 def run(stage: str, args: list[str]) -> None:
-    """Run one stage's command. Training runs in a subprocess (the trainer stays free of the app's
-    code and its memory is returned when it ends); pairs and export run in this process, with the
-    same arguments, which saves a Python + torch start-up each."""
+    """Run one stage's command. Pairs and training run in a subprocess (the trainer stays free of
+    the app's code, and export may not import the app's CLI); the export stages run in this
+    process with the same arguments, which saves a Python + torch start-up each."""
     print(f"== {stage}: {' '.join(args)}", flush=True)
-    if args[0] == "anime_desktop":
-        from anime_desktop.cli import main as app
-
-        code = app(args[1:])
-    elif args[0] == "export":
+    if args[0] == "export":
         from .cli import main as export
 
         code = export(args[1:])
@@ -221,8 +217,10 @@ def model_card(s: Student, steps: int, config: dict, gates: Gates | None, times:
         verdict = (f"Gates passed: mean PSNR ≥ {gates.mean_psnr:g} dB, every photo ≥ {gates.min_psnr:g} dB, "
                    f"mean SSIM ≥ {gates.mean_ssim:g}, ≥ {gates.over_photo_db:g} dB better than the plain photo.")
     worst = {k: min(r.images, key=lambda i: i.psnr) for k, r in s.reports.items()}
-    speed = (f"| 1280x720 | {times['student'] * 1000:.0f} ms | {times['teacher'] * 1000:.0f} ms "
-             f"| {times['teacher'] / max(times['student'], 1e-9):.1f}x |") if times else "| 1280x720 | not measured | | |"
+    speed = "| 1280x720 | not measured | | |"
+    if times:
+        speed = (f"| 1280x720 | {times['student'] * 1000:.0f} ms | {times['teacher'] * 1000:.0f} ms "
+                 f"| {times['teacher'] / max(times['student'], 1e-9):.1f}x |")
     return f"""# {s.name}: a fast copy of `{s.teacher}`
 
 A small pixel-shuffle network ({config['channels']}/{config['half_channels']} channels, {config['blocks']} residual
