@@ -43,6 +43,7 @@ class Gates:
     min_psnr: float = dq.GATE_MIN_PSNR
     mean_ssim: float = dq.GATE_MEAN_SSIM
     over_photo_db: float = dq.GATE_OVER_PHOTO_DB
+    max_luma_psnr: float = dq.GATE_MAX_LUMA_PSNR  # output vs photo: above it, the look did not change
 
     @classmethod
     def parse(cls, text: str) -> Gates | None:
@@ -71,6 +72,8 @@ class Gates:
         if report.mean_psnr - report.mean_photo_psnr < self.over_photo_db:
             out.append(f"only {report.mean_psnr - report.mean_photo_psnr:.2f} dB better than the plain photo "
                        f"(< {self.over_photo_db:g})")
+        out += [f"{s.name}: luma {s.luma_from_photo:.2f} dB from the photo > {self.max_luma_psnr:g} (look unchanged)"
+                for s in report.images if s.luma_from_photo > self.max_luma_psnr]
         return out
 
 
@@ -215,7 +218,8 @@ def model_card(s: Student, steps: int, config: dict, gates: Gates | None, times:
         verdict = "**Not installed: gates missed.**\n\n" + "\n".join(f"- {p}" for p in s.problems)
     else:
         verdict = (f"Gates passed: mean PSNR ≥ {gates.mean_psnr:g} dB, every photo ≥ {gates.min_psnr:g} dB, "
-                   f"mean SSIM ≥ {gates.mean_ssim:g}, ≥ {gates.over_photo_db:g} dB better than the plain photo.")
+                   f"mean SSIM ≥ {gates.mean_ssim:g}, ≥ {gates.over_photo_db:g} dB better than the plain photo, "
+                   f"every output ≤ {gates.max_luma_psnr:g} dB (luma) from its photo.")
     worst = {k: min(r.images, key=lambda i: i.psnr) for k, r in s.reports.items()}
     speed = "| 1280x720 | not measured | | |"
     if times:

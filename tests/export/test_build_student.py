@@ -68,3 +68,30 @@ def test_a_student_that_misses_its_gates_is_not_installed_and_says_why(tmp_path,
     assert app(["models", "info", "bad-fast"]) != 0  # nothing was installed under that name
     assert export(["build-student", "--teacher", "toon", "--photos", str(photos), "--name", "x",
                    "--gates", "nonsense=1"]) == 1
+
+
+def test_pairs_renders_with_any_teacher_and_stops_on_cancel(tmp_path, capsys):
+    import pytest
+
+    from anime_desktop.core.errors import Cancelled
+    from anime_desktop.core.progress import Progress
+    from anime_desktop.core.toon_pairs import PairPlan
+    from anime_desktop.jobs import pairs as pair_jobs
+
+    photos = _photos(tmp_path / "photos", count=2)
+    teacher = onnx_models.colour_model(tmp_path / "t.onnx")
+    out = tmp_path / "pairs"
+    assert app(["pairs", str(photos), str(out), "--teacher", str(teacher), "--slow", "--jitters", "0"]) == 0
+    assert "wrote 2 pairs from 2 photos" in capsys.readouterr().out
+    photo = np.asarray(Image.open(out / "A" / "p0-s100-j0.png"))
+    target = np.asarray(Image.open(out / "B" / "p0-s100-j0.png"))
+    assert np.abs(target.astype(int) - onnx_models.expected_colour(photo)).max() <= 2  # B is the teacher's look
+    seen = []
+    progress = Progress(on_change=lambda f, m: seen.append(f))
+    done = pair_jobs.make_pairs(sorted(photos.iterdir()), tmp_path / "p2", "toon", PairPlan(scales=(0.5,), jitters=1),
+                                progress)
+    assert len(done.written) == 4 and done.teacher.info.name == "toon" and seen[-1] == 1.0
+    progress.abort()
+    with pytest.raises(Cancelled):
+        pair_jobs.make_pairs(sorted(photos.iterdir()), tmp_path / "p3", "toon", progress=progress)
+    assert not list((tmp_path / "p3" / "B").iterdir())
