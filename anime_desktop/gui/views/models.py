@@ -30,6 +30,7 @@ from ...jobs import download as download_jobs
 from ...jobs import models as jobs
 from ..convert import to_pixmap
 from .convention_chooser import ConventionChooser
+from .fast_copy import FastCopyDialog
 from .model_dialogs import DescribeDialog, UrlDialog
 
 COLUMNS = ["Look", "Name", "Family", "Style", "Precision", "Size", "Licence"]
@@ -89,6 +90,9 @@ class ModelsView(QWidget):
         self.edit_button = QPushButton("Edit…", clicked=self.edit_selected)
         self.edit_button.setToolTip("Change the style name and licence of an installed model")
         self.styles_button = QPushButton("Get styles…", clicked=self.show_get_styles)
+        self.copy_button = QPushButton("Make a fast copy…", clicked=self.make_fast_copy)
+        self.copy_button.setToolTip("Distil a slow look (an imported model, toon, ...) into a small model "
+                                    "fast enough for Live and big batches")
         self.cache_label = QLabel("")
         self.clear_button = QPushButton("Clear cache", clicked=self.clear_cache)
         self.clear_button.setToolTip("Previews and the copies made for dragging and pasting; they are made again")
@@ -103,7 +107,8 @@ class ModelsView(QWidget):
         self.provider.currentTextChanged.connect(window.set_provider)
         self.in_use = QLabel("in use: –")
         bar = QHBoxLayout()
-        for w in (self.import_button, self.url_button, self.edit_button, self.remove_button, self.styles_button):
+        for w in (self.import_button, self.url_button, self.edit_button, self.remove_button, self.copy_button,
+                  self.styles_button):
             bar.addWidget(w)
         bar.addStretch(1)
         footer = QHBoxLayout()
@@ -159,6 +164,12 @@ class ModelsView(QWidget):
         handle = self.window.engine.call(lambda ctx: previews.clear_cache())
         handle.returned.connect(lambda n: (self.thumbs.clear(), self.status.emit(f"Cleared {n / 1e6:.1f} MB"),
                                            self.update_cache_size(), self.changed.emit()))
+
+    def make_fast_copy(self) -> FastCopyDialog:
+        dialog = FastCopyDialog(catalog.style_names(self.rows), self.window.current_model(), self)
+        dialog.finished_build.connect(lambda code: self.changed.emit() if code == 0 else None)
+        dialog.open()
+        return dialog
 
     def show_get_styles(self) -> None:
         box = QMessageBox(self)
