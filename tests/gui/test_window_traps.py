@@ -310,7 +310,7 @@ def test_models_show_previews_and_dropped_model_files_import(qtbot, make_window,
 
     assert np.array_equal(swap, onnx_models.expected_colour(sample()))  # the look, on the bundled sample
     assert not window.model_box.itemIcon(window.model_box.findText("swap")).isNull()
-    assert "MB" in models.cache_label.text()
+    qtbot.waitUntil(lambda: "MB" in models.cache_label.text(), timeout=10_000)  # measured after the previews
     extra = onnx_models.colour_model(tmp_path / "dropped.onnx", style="Dropped")
     photo = photos(tmp_path, 1)[0]
     window.model_box.setCurrentText("swap")
