@@ -148,8 +148,8 @@ def test_the_windows_live_path_drops_frames_instead_of_queueing(qtbot, make_wind
     view.start_file(tmp_path / "fast.avi", loop=False)
     qtbot.waitUntil(lambda: not view.running, timeout=60_000)
     ages = list(view.feed.ages)
-    assert len(ages) >= 100 and len(shown) < 1000 * 0.8  # most frames were dropped: the model is slower
-    first, last = np.mean(ages[:50]), np.mean(ages[-50:])
+    assert len(ages) >= 80 and len(shown) < 1000 * 0.8  # most frames were dropped: the model is slower
+    first, last = np.mean(ages[:40]), np.mean(ages[-40:])
     assert last < first + 0.05, (first, last)  # a queue would add ~10 ms per frame: seconds by the end
     qtbot.wait(200)
     assert window.engine.pending() <= 1  # no handle of a dropped frame is kept
