@@ -75,7 +75,6 @@ class StylizeView(QWidget):
         super().__init__()
         self.window = window
         self.results: dict[Path, jobs.Stylized] = {}
-        self.busy = 0
         self.setAcceptDrops(True)
         self.thumbs = ResultList(self)
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
@@ -181,9 +180,7 @@ class StylizeView(QWidget):
     def _submit(self, job, live_key: str | None = None) -> None:
         engine = self.window.engine
         handle = engine.set_live(live_key, job) if live_key else engine.submit(job)
-        self.busy += 1
         handle.returned.connect(self._on_result)
-        handle.finished.connect(self._on_done)
 
     def restyle_all(self) -> None:
         """The model changed: restyle the open pictures as live items, one slot per picture,
@@ -198,9 +195,6 @@ class StylizeView(QWidget):
             self.status.emit(f"Restyling {len(self.results)} image(s) with {model}…")
 
     # --- engine replies -----------------------------------------------------------------
-    def _on_done(self) -> None:
-        self.busy -= 1
-
     def _on_result(self, value: jobs.Stylized) -> None:
         path = value.path
         replacing = path in self.results
