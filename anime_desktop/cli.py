@@ -109,6 +109,7 @@ def _open_window() -> int:
 def build_parser() -> argparse.ArgumentParser:
     from . import cli_commands as cmd
     from .core.settings import PROVIDERS
+    from .diffusion.options import add_arguments as add_diffusion_options
 
     parser = argparse.ArgumentParser(prog="anime-desktop", description=(
         "Turn photos into anime / cartoon art with ONNX models. Without a subcommand the window opens."))
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="output folder (default: each input's own folder)")
     _model_options(p)
     _output_options(p)
+    add_diffusion_options(p)
     p.set_defaults(func=cmd.stylize)
 
     p = sub.add_parser("batch", help="stylize every image in a folder")
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     _output_options(p)
     p.add_argument("-r", "--recursive", action="store_true", help="include subfolders (mirrored in OUT_DIR)")
     p.add_argument("--report", type=Path, metavar="FILE", help="write skipped files as .json or .csv")
+    add_diffusion_options(p)
     p.set_defaults(func=cmd.batch_command)
 
     p = sub.add_parser("faces", help="generate a grid of faces (or an interpolation) with a DCGAN model")
@@ -166,8 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pairs", help="render photo -> teacher training pairs (A/ + B/) for `anime-train paired`")
     _pairs_arguments(p, "the teacher's output")
     p.add_argument("--teacher", required=True, metavar="MODEL",
-                   help="the look to imitate: installed model name, `toon`, or path to an .onnx file")
+                   help="the look to imitate: installed model name, `toon`, dreamshaper[:SOURCE], or an .onnx path")
     p.add_argument("--provider", choices=PROVIDERS, default=None)
+    add_diffusion_options(p, seed="--sd-seed")
     p.set_defaults(func=cmd.pairs)
 
     p = sub.add_parser("toon-pairs", help="render photo -> toon training pairs (A/ + B/): `pairs --teacher toon`")

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import diffusion
 from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
 from .core import batch, imageio, latent, model_store, pipeline, tempfiles
 from .core.progress import Progress
 from .core.settings import Settings
+from .diffusion.options import from_arguments
 from .engine.cache import ModelCache
 from .engine.loader import LoadedModel, load_model
 from .engine.runners import GeneratorRunner, StylizeRunner
@@ -61,6 +63,42 @@ def open_model(model: str, ns) -> LoadedModel:
     return load_model(model, config, overrides(ns), task="image-to-image")
 
 
+def open_look(name: str, ns):
+    """(model, runner) for an ONNX model, `toon` or DreamShaper; DreamShaper's steps print on a terminal."""
+    if not diffusion.is_dreamshaper(name):
+        model = open_model(name, ns)
+        return model, _runner(model, ns)
+    from .jobs.looks import open_look as open_any
+
+    run = from_arguments(ns)
+    try:
+        run.params.check()  # a bad --strength is a usage problem, found before minutes of loading
+    except diffusion.DiffusionError as exc:
+        raise UsageError(str(exc)) from None
+    cache = ModelCache(config=SessionConfig(provider=ns.provider or Settings.load().provider))
+    model, runner = open_any(cache, name, dreamshaper=run)
+    return model, _StepPrinter(runner) if sys.stderr.isatty() else runner
+
+
+class _StepPrinter:
+    """DreamShaper takes seconds per step: show them on the terminal, under the image bar."""
+
+    def __init__(self, runner) -> None:
+        self.runner = runner
+
+    def run(self, rgb, progress=None):
+        def show(fraction: float, message: str) -> None:
+            sys.stderr.write(f"\r  {message} ")
+            sys.stderr.flush()
+            if progress is not None:
+                progress.set_progress(fraction, message)
+
+        try:
+            return self.runner.run(rgb, Progress(on_change=show))
+        finally:
+            sys.stderr.write("\r")
+
+
 def stylize_options(ns) -> pipeline.StylizeOptions:
     if not 0.0 <= ns.keep_colours <= 1.0:
         raise UsageError("--keep-colours must be between 0 and 1")
@@ -95,8 +133,7 @@ def writable_folder(folder: Path | None) -> None:
 def stylize(ns) -> int:
     options = stylize_options(ns)
     writable_folder(ns.output)
-    model = open_model(choose_model(ns.model), ns)
-    runner = _runner(model, ns)
+    model, runner = open_look(choose_model(ns.model), ns)
     name = model.info.name
     folders = [(ns.output or src.parent).resolve() for src in ns.images]
     jobs = []
@@ -118,7 +155,8 @@ def batch_command(ns) -> int:
         raise UsageError("OUT_DIR must differ from IN_DIR: a batch never writes into its input folder")
     writable_folder(ns.out_dir)
     writable_folder(ns.report.parent if ns.report else None)
-    loaded = [open_model(m, ns) for m in (ns.model or [choose_model(None)])]
+    looks = [open_look(m, ns) for m in (ns.model or [choose_model(None)])]
+    loaded = [model for model, _ in looks]
     names = [m.info.name for m in loaded]
     if len(set(names)) != len(names):
         raise UsageError(f"two models share the name {names}: install one under another name")
@@ -128,7 +166,7 @@ def batch_command(ns) -> int:
         return EXIT_FAILED
     jobs = batch.plan(sources, in_dir, out_dir, names, options.output)
     _sweep(jobs)
-    infer = {m.info.name: _infer_with(_runner(m, ns)) for m in loaded}
+    infer = {m.info.name: _infer_with(runner) for m, runner in looks}
     started = time.perf_counter()
     counts = _drive(jobs, infer, options, len(sources), "batch", report=ns.report)
     _summary(counts, loaded[0], "stylized", time.perf_counter() - started, extra_models=loaded[1:])
@@ -287,7 +325,8 @@ def pairs(ns) -> int:
     progress = Progress(on_change=(lambda f, _m: bar.update(round(f * bar.total))) if bar else None)
     written = skipped = 0
     try:
-        for item in pair_jobs.render_pairs(sources, ns.out_dir, ns.teacher, plan, progress, cache):
+        for item in pair_jobs.render_pairs(sources, ns.out_dir, ns.teacher, plan, progress, cache,
+                                           from_arguments(ns)):
             if isinstance(item, str):
                 skipped += 1
                 print(item, file=sys.stderr)

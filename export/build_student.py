@@ -155,7 +155,11 @@ def frame_times(student: Path, teacher, width: int = 1280, height: int = 720, ro
 
 def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DEFAULT_STEPS,
           held_out: list[str] = (), gates: Gates | None = Gates(), slow: bool = False,
-          speed: bool = True, install: bool = True) -> Student:
+          speed: bool = True, install: bool = True, dreamshaper=None) -> Student:
+    """`dreamshaper` (a `DreamShaperRun`) is the prompt, seed and steps a DreamShaper teacher runs with;
+    such a teacher takes seconds a photo, so its pairs are rendered as with --slow (one scale)."""
+    from anime_desktop import diffusion
+    from anime_desktop.diffusion.options import to_arguments
     from anime_desktop.engine.importer import import_model
     from anime_desktop.jobs.pairs import open_teacher
 
@@ -164,7 +168,12 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     if not photos:
         raise ValueError(f"{photos_dir} holds no photos")
     held = held_out_of(photos, list(held_out))
-    loaded, teach = open_teacher(teacher)  # fails here, before any work, for a model that cannot stylize
+    sd_args = []
+    if diffusion.is_dreamshaper(teacher):
+        dreamshaper, slow = dreamshaper or diffusion.DreamShaperRun(), True
+        sd_args = to_arguments(dreamshaper)
+    # Fails here, before any work, for a model that cannot stylize (or a DreamShaper not on disk).
+    loaded, teach = open_teacher(teacher, dreamshaper=dreamshaper)
     licence = loaded.info.license or "unknown"
     work.mkdir(parents=True, exist_ok=True)
     pairs, run_dir = work / "pairs", work / "run"
@@ -172,7 +181,7 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     for stale in (run_dir, pairs):
         shutil.rmtree(stale, ignore_errors=True)  # a rebuild starts from scratch: same command, same result
     run("render pairs", ["anime_desktop", "pairs", str(photos_dir), str(pairs), "--teacher", str(teacher),
-                         "--exclude", ",".join(p.stem for p in held), *(["--slow"] if slow else [])])
+                         "--exclude", ",".join(p.stem for p in held), *(["--slow"] if slow else []), *sd_args])
     calibration = work / "calibration"
     shutil.rmtree(calibration, ignore_errors=True)
     calibration.mkdir()

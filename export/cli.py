@@ -21,6 +21,8 @@ from anime_desktop.core.errors import AnimeDesktopError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from anime_desktop.diffusion.options import add_arguments as add_diffusion_options
+
     parser = argparse.ArgumentParser(prog="anime-export", description="Bring models into Anime Desktop.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -66,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_build_default)
 
     p = sub.add_parser("build-student", help="distil any look into a fast model of your own (pairs -> train -> INT8)")
-    p.add_argument("--teacher", required=True, metavar="MODEL", help="installed model name, `toon`, or an .onnx path")
+    p.add_argument("--teacher", required=True, metavar="MODEL",
+                   help="installed model name, `toon`, dreamshaper[:SOURCE], or an .onnx path")
     p.add_argument("--photos", type=Path, required=True, help="folder of photos to learn from")
     p.add_argument("--name", required=True, help="install name of the student")
     p.add_argument("--held-out", default="", metavar="STEMS",
@@ -77,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slow", action="store_true", help="fewer scales, for a teacher that takes seconds a photo")
     p.add_argument("--work", type=Path, default=None, help="working folder (default build/student-NAME)")
     p.add_argument("--no-speed", dest="speed", action="store_false", help="skip the 720p speed comparison")
+    add_diffusion_options(p, steps="--sd-steps")
     p.set_defaults(func=_build_student)
 
     p = sub.add_parser("build-faces", help="rebuild the shipped faces model (procedural faces -> DCGAN -> ONNX)")
@@ -172,13 +176,16 @@ def _build_default(ns) -> int:
 
 
 def _build_student(ns) -> int:
+    from anime_desktop.diffusion.options import from_arguments
+
     from .build_student import DEFAULT_STEPS, Gates, build
 
     if not ns.photos.is_dir():
         raise ValueError(f"photo folder {ns.photos} does not exist or is not a folder")
     held = [v.strip() for v in ns.held_out.split(",") if v.strip()]
     student = build(ns.teacher, ns.photos, ns.name, ns.work or Path("build") / f"student-{ns.name}",
-                    ns.steps or DEFAULT_STEPS, held, Gates.parse(ns.gates), ns.slow, ns.speed)
+                    ns.steps or DEFAULT_STEPS, held, Gates.parse(ns.gates), ns.slow, ns.speed,
+                    dreamshaper=from_arguments(ns))
     print(f"model card: {student.card}")
     return 0 if student.installed else 1
 

@@ -27,6 +27,7 @@ class ModelCache:
         self.generation = 0
         self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._diffusion: tuple[tuple, object] | None = None  # one pipeline at most: each is gigabytes
 
     @property
     def provider(self) -> str:
@@ -38,6 +39,7 @@ class ModelCache:
             self.config = SessionConfig(provider=provider, threads=self.config.threads,
                                         spinning=self.config.spinning)
             self._items.clear()
+            self._diffusion = None
             self.generation += 1
 
     def get(self, model: str | Path, overrides: dict | None = None) -> LoadedModel:
@@ -46,6 +48,23 @@ class ModelCache:
         _, path = model_store.resolve(str(model))
         key = self._key("model", path, tuple(sorted((overrides or {}).items())))
         return self._cached(key, lambda: load_model(model, self.config, overrides))
+
+    def diffusion(self, spec, progress=None):
+        """The DreamShaper pipeline for `spec` (a `diffusion.DreamShaperSource`) on the current provider.
+
+        Imported here, not at the top: torch and diffusers load only when a user runs DreamShaper.
+        """
+        from ..diffusion import backend
+
+        key = (spec.source, str(spec.sd_config), self.config.provider)
+        with self._lock:
+            if self._diffusion is not None and self._diffusion[0] == key:
+                return self._diffusion[1]
+            self._diffusion = None  # free the old pipeline before loading another
+        model = backend.load(spec, self.config.provider, progress)
+        with self._lock:
+            self._diffusion = (key, model)
+        return model
 
     def ranker(self, model_path: Path) -> Ranker | None:
         """The discriminator shipped beside a faces model, on the current provider (None if none)."""
@@ -74,3 +93,4 @@ class ModelCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._diffusion = None

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ..core import toon_pairs
 from ..core.progress import Progress
+from ..diffusion import DreamShaperRun
 from ..engine.cache import ModelCache
 from ..engine.loader import LoadedModel
-from ..engine.runners import StylizeRunner
+from .looks import open_look
 
 
 @dataclass
@@ -27,26 +28,30 @@ class PairsResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def open_teacher(model: str | Path, cache: ModelCache | None = None) -> tuple[LoadedModel, toon_pairs.Teacher]:
-    """The teacher's loaded model (name, licence, ...) and a callable rgb -> rgb that runs it."""
-    loaded = (cache or ModelCache()).get(model)
-    runner = StylizeRunner(loaded)  # raises for latent generators: they cannot stylize a photo
-    return loaded, runner.run
+def open_teacher(model: str | Path, cache: ModelCache | None = None,
+                 dreamshaper: DreamShaperRun | None = None) -> tuple[LoadedModel, toon_pairs.Teacher]:
+    """The teacher's loaded model (name, licence, ...) and a callable rgb -> rgb that runs it.
+
+    The runner raises for latent generators (they cannot stylize a photo); DreamShaper runs with
+    `dreamshaper`'s prompt and seed, the same for every photo, so the pairs show one look.
+    """
+    loaded, runner = open_look(cache or ModelCache(), str(model), dreamshaper=dreamshaper)
+    return loaded, lambda rgb: runner.run(rgb)
 
 
 def render_pairs(sources: list[Path], out_dir: Path, teacher: str | Path,
                  plan: toon_pairs.PairPlan = toon_pairs.PairPlan(), progress: Progress | None = None,
-                 cache: ModelCache | None = None) -> Iterator[Path | str]:
+                 cache: ModelCache | None = None, dreamshaper: DreamShaperRun | None = None) -> Iterator[Path | str]:
     """`core.toon_pairs.render_pairs` with `teacher` opened through the engine."""
-    _, run = open_teacher(teacher, cache)
+    _, run = open_teacher(teacher, cache, dreamshaper)
     yield from toon_pairs.render_pairs(sources, out_dir, plan, run, progress)
 
 
 def make_pairs(sources: list[Path], out_dir: Path, teacher: str | Path,
                plan: toon_pairs.PairPlan = toon_pairs.PairPlan(), progress: Progress | None = None,
-               cache: ModelCache | None = None) -> PairsResult:
+               cache: ModelCache | None = None, dreamshaper: DreamShaperRun | None = None) -> PairsResult:
     """Render every pair; the result lists what was written and why any photo was skipped."""
-    loaded, run = open_teacher(teacher, cache)
+    loaded, run = open_teacher(teacher, cache, dreamshaper)
     result = PairsResult(loaded)
     for item in toon_pairs.render_pairs(sources, out_dir, plan, run, progress):
         (result.skipped if isinstance(item, str) else result.written).append(item)

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core import batch, imageio, latent, pipeline, prepost
-from ..engine.runners import StylizeRunner
+from ..diffusion import DreamShaperRun
+from .looks import open_look
 
 THUMB_SIDE, TILE_SIDE = 96, 220
 
@@ -56,25 +57,26 @@ def save_pasted(rgb: np.ndarray, target: Path):
     return job
 
 
-def stylize_file(path: Path, model: str, options: pipeline.StylizeOptions, tile_mp: float):
+def stylize_file(path: Path, model: str, options: pipeline.StylizeOptions, tile_mp: float,
+                 dreamshaper: DreamShaperRun | None = None):
     """Generator factory: decode, then stylize; returns a Stylized."""
     def job(ctx):
         image = pipeline.prepare(imageio.load_image(path), options.max_side)
         yield "decoded"
-        return stylize_pixels(ctx, path, image, model, options, tile_mp)
+        return stylize_pixels(ctx, path, image, model, options, tile_mp, dreamshaper)
     return job
 
 
 def restyle(path: Path, image: imageio.DecodedImage, model: str, options: pipeline.StylizeOptions,
-            tile_mp: float):
+            tile_mp: float, dreamshaper: DreamShaperRun | None = None):
     """A live item: the picture already decoded, through the newly chosen model."""
-    return lambda ctx: stylize_pixels(ctx, path, image, model, options, tile_mp)
+    return lambda ctx: stylize_pixels(ctx, path, image, model, options, tile_mp, dreamshaper)
 
 
 def stylize_pixels(ctx, path: Path, image: imageio.DecodedImage, model: str,
-                   options: pipeline.StylizeOptions, tile_mp: float) -> Stylized:
-    loaded = ctx.models.get(model)
-    runner = StylizeRunner(loaded, tile_mp)
+                   options: pipeline.StylizeOptions, tile_mp: float,
+                   dreamshaper: DreamShaperRun | None = None) -> Stylized:
+    loaded, runner = open_look(ctx.models, model, tile_mp, dreamshaper, ctx.progress)
     start = time.perf_counter()
     out = pipeline.stylize_pixels(image, lambda rgb, p: runner.run(rgb, p), options, ctx.progress)
     ms = (time.perf_counter() - start) * 1000
@@ -114,14 +116,15 @@ def save_results(results: list[Stylized], targets: list[Path], options: pipeline
     return job
 
 
-def compare(path: Path, image: imageio.DecodedImage | None, models: list[str], tile_mp: float, max_side: int):
+def compare(path: Path, image: imageio.DecodedImage | None, models: list[str], tile_mp: float, max_side: int,
+            dreamshaper: DreamShaperRun | None = None):
     """Stylize one picture with each model in turn, yielding a Stylized per model."""
     def job(ctx):
         picture = image or pipeline.prepare(imageio.load_image(path), max_side)
         tiles = []
         for model in models:
             ctx.progress.check_aborted()
-            tile = stylize_pixels(ctx, path, picture, model, pipeline.StylizeOptions(), tile_mp)
+            tile = stylize_pixels(ctx, path, picture, model, pipeline.StylizeOptions(), tile_mp, dreamshaper)
             tiles.append(tile)
             yield tile
         return tiles
