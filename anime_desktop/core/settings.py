@@ -45,6 +45,7 @@ class Settings(BaseModel):
     tile_mp: float = Field(2.0, gt=0)
     keep_colours: float = Field(0.0, ge=0, le=1)
     compare_models: list[str] = Field(default_factory=list)
+    dreamshaper: dict = Field(default_factory=dict)  # the Stylize panel's prompt, strength, steps, seed...
     window_geometry: str = ""
     window_state: str = ""
     theme: Literal["dark", "light"] = "dark"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize
+from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -25,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core import logs, pipeline
+from .. import diffusion
+from ..core import extras, logs, pipeline
 from ..core.resources import resource_path
 from ..core.settings import Settings
 from ..jobs import catalog
@@ -178,7 +180,8 @@ class MainWindow(QMainWindow):
         for i, name in enumerate(names):
             if name in self.models.thumbs:
                 self.model_box.setItemIcon(i, QIcon(to_pixmap(self.models.thumbs[name])))
-        if current in names:
+        self._add_dreamshaper_entry()
+        if current in names or (names and current == diffusion.NAME):
             self.model_box.setCurrentText(current)
         elif names:
             # Installing never changes the model in use: without a (still installed) choice, the
@@ -186,10 +189,20 @@ class MainWindow(QMainWindow):
             default = catalog.shipped_default(self.rows)
             self.model_box.setCurrentText(default) if default else self.model_box.setCurrentIndex(0)
         self.model_box.blockSignals(False)
-        self.compare.set_models(names, self.settings.compare_models or names[:3])
+        self.compare.set_models([*names, diffusion.NAME], self.settings.compare_models or names[:3])
         self.batch.set_models(names, self.current_model())
         if names:
             self._model_chosen(self.model_box.currentText(), restyle=False)
+
+    def _add_dreamshaper_entry(self) -> None:
+        """DreamShaper, last and marked slow; never given a preview (it would take minutes)."""
+        self.model_box.addItem(diffusion.NAME)
+        installed = extras.available("diffusion")  # find_spec only: nothing is imported to know
+        tip = ("DreamShaper: Stable Diffusion img2img, slow (seconds to minutes a photo). Its prompt and "
+               "settings are in the Stylize tab; it never runs by itself." if installed else
+               "DreamShaper needs the 'diffusion' extra: pip install 'anime-desktop[diffusion]'")
+        self.model_box.setItemData(self.model_box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.model_box.setItemIcon(self.model_box.count() - 1, QIcon(resource_path("icons", "slow.svg").as_posix()))
 
     def _show_preview_in_box(self, name: str, image) -> None:
         index = self.model_box.findText(name)
@@ -199,12 +212,25 @@ class MainWindow(QMainWindow):
     def _model_chosen(self, name: str, restyle: bool = True) -> None:
         if not name:
             return
+        self.stylize.show_dreamshaper(diffusion.is_dreamshaper(name))
+        if diffusion.is_dreamshaper(name):
+            self._dreamshaper_chosen()
+            return
         self.settings.last_model = name
         self.live.set_model(name)
         self.batch.follow_model(name)
         self._ask_provider_of(name)
         if restyle:
             self.stylize.restyle_all()
+
+    def _dreamshaper_chosen(self) -> None:
+        """Never remembered as the default, never given to Live or the batch, and nothing runs now."""
+        self.show_provider("PyTorch (DreamShaper)")
+        if not extras.available("diffusion"):
+            self.notify(str(extras.MissingExtra("DreamShaper", "diffusion")))
+            return
+        self.tabs.setCurrentWidget(self.stylize)
+        self.status("DreamShaper chosen: set the prompt in the panel, then Run (it takes a while a photo)")
 
     def _ask_provider_of(self, model: str) -> None:
         self.engine.call(provider_in_use(model)).returned.connect(self.show_provider)
@@ -291,7 +317,22 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 8000)
 
     def _on_error(self, error: JobError) -> None:
+        if error.kind == "NotDownloaded":
+            self.banner.show_info(error.message, None, ("Download…", self.offer_dreamshaper_download))
+            return
         self.notify(error.message, error.details)
+
+    def offer_dreamshaper_download(self) -> None:
+        """The one network access DreamShaper makes, and only after this question is answered Yes."""
+        source = self.stylize.dreamshaper.run_settings().source(diffusion.NAME)
+        size = (f"about {diffusion.spec.DEFAULT_DOWNLOAD_GB:g} GB" if source.label == diffusion.NAME
+                else "its size is shown by the Hub page")
+        answer = QMessageBox.question(
+            self, "Download DreamShaper?",
+            f"{source.source} is not on this computer yet.\n\nDownload it from huggingface.co ({size})? "
+            "It is kept in the Hugging Face cache, so this happens once.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.stylize.download_dreamshaper()
 
     def notify(self, message: str, details: str = "") -> None:
         """The one place errors reach the user: a banner over the tab row, and the status bar."""
@@ -346,6 +387,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.compare_models = self.compare.checked_models() or self.settings.compare_models
+        self.settings.dreamshaper = self.stylize.dreamshaper.remembered()
         self.live.shutdown()
         self.live.remember(self.settings)
         self.settings.save()

@@ -41,6 +41,7 @@ class JobError:
 
     message: str
     details: str
+    kind: str = ""  # the exception's class name, for the few errors a view answers (NotDownloaded)
 
 
 class JobHandle(QObject):
@@ -239,4 +240,4 @@ def job_error(exc: BaseException) -> JobError:
         where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})" if last else ""
         message = f"something went wrong{where}: {exc}. Help → Open log folder has the details for a bug report"
         log.error("unexpected error in a job\n%s", details)
-    return JobError(message, details)
+    return JobError(message, details, type(exc).__name__)

@@ -67,6 +67,11 @@ def stylize_file(path: Path, model: str, options: pipeline.StylizeOptions, tile_
     return job
 
 
+def prepare_look(model: str, dreamshaper: DreamShaperRun):
+    """Load (and, when allowed, download) a look before running it: the window's "Download" answer."""
+    return lambda ctx: open_look(ctx.models, model, dreamshaper=dreamshaper, progress=ctx.progress)[0].info.name
+
+
 def restyle(path: Path, image: imageio.DecodedImage, model: str, options: pipeline.StylizeOptions,
             tile_mp: float, dreamshaper: DreamShaperRun | None = None):
     """A live item: the picture already decoded, through the newly chosen model."""

@@ -26,10 +26,10 @@ def installed(tmp_path):
 
 
 def builtin_count() -> int:
-    """Entries the style box always has besides installed models: shipped style models and `toon`."""
+    """Entries the style box always has besides installed models: shipped style models, `toon` and DreamShaper."""
     from anime_desktop.core import modelfile
 
-    return sum(modelfile.read_metadata(p).get("task") == "image-to-image" for p in model_store.shipped().values()) + 1
+    return sum(modelfile.read_metadata(p).get("task") == "image-to-image" for p in model_store.shipped().values()) + 2
 
 
 @pytest.fixture

@@ -190,7 +190,7 @@ def test_a_fresh_install_opens_on_the_shipped_default_and_stylizes_with_it(qtbot
     window = make_window(0)
     assert window.model_box.currentText() == "toon-default-int8"
     names = [window.model_box.itemText(i) for i in range(window.model_box.count())]
-    assert names[-1] == "toon" and "toon-default-fp32" in names
+    assert names[-2:] == ["toon", "dreamshaper"] and "toon-default-fp32" in names
     with qtbot.waitSignal(window.stylize.result_ready, timeout=15_000):
         drop(window.stylize, [photo])
     assert "toon-default-int8" in window.stylize.info.text()

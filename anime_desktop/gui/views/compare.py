@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import diffusion
 from ...jobs import stylize as jobs
 from ..convert import to_pixmap
 from ..widgets.check_list import CheckList
@@ -111,8 +112,10 @@ class CompareView(QWidget):
         if self.handle is not None:
             self.handle.cancel()  # a new run replaces one still going; its late tiles are ignored
         self._clear()
+        dreamshaper = next((self.window.stylize.dreamshaper_run(m) for m in models if diffusion.is_dreamshaper(m)),
+                           None)
         self.handle = handle = self.window.engine.submit(jobs.compare(
-            self.source.path, self.source.image, models, self.window.settings.tile_mp, 0))
+            self.source.path, self.source.image, models, self.window.settings.tile_mp, 0, dreamshaper))
         handle.yielded.connect(lambda value: self._add_tile(value) if handle is self.handle else None)
         handle.returned.connect(lambda value: self._done() if handle is self.handle else None)
         self.status.emit(f"Comparing {len(models)} models…")

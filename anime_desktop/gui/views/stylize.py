@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import diffusion
 from ...core import paths, pipeline
 from ...core.resources import resource_path
 from ...jobs import stylize as jobs
 from ..convert import from_qimage, to_pixmap, to_qimage
 from ..widgets.image_view import ImageView
+from .dreamshaper_panel import DreamShaperPanel
 
 THUMB = jobs.THUMB_SIDE
 
@@ -75,7 +77,14 @@ class StylizeView(QWidget):
         super().__init__()
         self.window = window
         self.results: dict[Path, jobs.Stylized] = {}
+        self.sd_handles: list = []  # DreamShaper jobs running or queued: the panel's bar and Cancel
+        self.sd_waiting: list[Path] = []  # photos that met "not downloaded", run again after the download
         self.setAcceptDrops(True)
+        self.dreamshaper = DreamShaperPanel(window.settings.dreamshaper)
+        self.dreamshaper.hide()
+        self.dreamshaper.run_current.connect(self.run_dreamshaper_current)
+        self.dreamshaper.run_all.connect(lambda: self.restyle_all(force=True))
+        self.dreamshaper.cancel.connect(self.cancel_dreamshaper)
         self.thumbs = ResultList(self)
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setIconSize(QSize(THUMB, THUMB))
@@ -114,6 +123,7 @@ class StylizeView(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.thumbs)
         layout.addWidget(right, 1)
+        layout.addWidget(self.dreamshaper)
 
     def _empty_state(self) -> QWidget:
         box = QWidget()
@@ -173,26 +183,93 @@ class StylizeView(QWidget):
             return
         if model is None:
             return
+        run = self.dreamshaper_run(model)
         for path in files:
-            self._submit(jobs.stylize_file(path, model, self.window.stylize_options(), self.window.settings.tile_mp))
+            self._submit(jobs.stylize_file(path, model, self.window.stylize_options(), self.window.settings.tile_mp,
+                                           run), path=path if run else None)
         self.status.emit(f"Stylizing {len(files)} image(s) with {model}…")
 
-    def _submit(self, job, live_key: str | None = None) -> None:
+    def _submit(self, job, live_key: str | None = None, path: Path | None = None):
+        """`path` marks a DreamShaper job: its steps drive the panel's bar, and Cancel reaches it."""
         engine = self.window.engine
         handle = engine.set_live(live_key, job) if live_key else engine.submit(job)
         handle.returned.connect(self._on_result)
+        if path is not None:
+            self._track_dreamshaper(handle, path)
+        return handle
 
-    def restyle_all(self) -> None:
+    def dreamshaper_run(self, model: str | None, allow_download: bool = False) -> diffusion.DreamShaperRun | None:
+        """The panel's settings when `model` is DreamShaper (None for every other look)."""
+        if not diffusion.is_dreamshaper(model):
+            return None
+        self.window.settings.dreamshaper = self.dreamshaper.remembered()
+        return self.dreamshaper.run_settings(allow_download)
+
+    def show_dreamshaper(self, on: bool) -> None:
+        self.dreamshaper.setVisible(on)
+
+    def restyle_all(self, force: bool = False) -> None:
         """The model changed: restyle the open pictures as live items, one slot per picture,
-        so switching models quickly replaces work not yet started instead of queueing it."""
+        so switching models quickly replaces work not yet started instead of queueing it.
+
+        DreamShaper takes minutes for what the others do in milliseconds: choosing it restyles
+        nothing until the panel's "Run on all" (`force`) or "Run on this photo"."""
         model = self.window.current_model()
-        if model is None:
+        run = self.dreamshaper_run(model)
+        if model is None or (run is not None and not force):
             return
         for path, result in self.results.items():
             self._submit(jobs.restyle(path, result.image, model, self.window.stylize_options(),
-                                      self.window.settings.tile_mp), live_key=f"restyle:{path}")
+                                      self.window.settings.tile_mp, run), live_key=f"restyle:{path}",
+                         path=path if run else None)
         if self.results:
             self.status.emit(f"Restyling {len(self.results)} image(s) with {model}…")
+
+    def run_dreamshaper_current(self) -> None:
+        result, model = self.current_result(), self.window.current_model()
+        if result is None:
+            self.window.notify("Open a photo first: drop one here, or press Ctrl+O")
+            return
+        self._submit(jobs.restyle(result.path, result.image, model, self.window.stylize_options(),
+                                  self.window.settings.tile_mp, self.dreamshaper_run(model)),
+                     live_key=f"restyle:{result.path}", path=result.path)
+
+    def _track_dreamshaper(self, handle, path: Path) -> None:
+        self.sd_handles.append(handle)
+        self.dreamshaper.working(0.0, f"{path.name}: waiting")
+        handle.progressed.connect(lambda f, m: self.dreamshaper.working(f, f"{path.name}: {m}"))
+        handle.errored.connect(lambda error: self.sd_waiting.append(path) if error.kind == "NotDownloaded" else None)
+
+        def done() -> None:
+            if handle in self.sd_handles:
+                self.sd_handles.remove(handle)
+            if not self.sd_handles:
+                self.dreamshaper.working(None, "")
+        handle.finished.connect(done)
+
+    def cancel_dreamshaper(self) -> None:
+        """Stops between two steps: the step callback checks the job's cancel flag."""
+        for handle in list(self.sd_handles):
+            handle.cancel()
+        self.status.emit("DreamShaper cancelled")
+
+    def download_dreamshaper(self) -> None:
+        """The user agreed to the download: fetch (with the panel's bar), then run what waited for it."""
+        model = self.window.current_model() or diffusion.NAME
+        model = model if diffusion.is_dreamshaper(model) else diffusion.NAME
+        handle = self.window.engine.submit(jobs.prepare_look(model, self.dreamshaper_run(model, allow_download=True)))
+        self.sd_handles.append(handle)
+        self.dreamshaper.working(0.0, "Downloading DreamShaper…")
+        handle.progressed.connect(lambda f, m: self.dreamshaper.working(f, m))
+
+        def ready(_name) -> None:
+            waiting, self.sd_waiting = self.sd_waiting, []
+            self.window.announce("DreamShaper is downloaded and ready")
+            if waiting and diffusion.is_dreamshaper(self.window.current_model()):
+                self._stylize_files(waiting)
+        handle.returned.connect(ready)
+        handle.finished.connect(lambda: (self.sd_handles.remove(handle) if handle in self.sd_handles else None,
+                                         None if self.sd_handles else self.dreamshaper.working(None, "")))
 
     # --- engine replies -----------------------------------------------------------------
     def _on_result(self, value: jobs.Stylized) -> None:
