@@ -88,6 +88,7 @@ class Student:
     reports: dict[str, dq.Report]
     problems: list[str]
     installed: Path | None = None
+    teacher_settings: str = ""  # DreamShaper's prompt, strength, steps and seed: the look is theirs too
 
 
 def run(stage: str, args: list[str]) -> None:
@@ -204,7 +205,8 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     problems = [f"{p}: {f}" for p, r in reports.items() for f in gates.failures(r)] if gates else []
     config = json.loads((run_dir / "config.json").read_text())
     card = work / f"{name}.md"
-    student = Student(name, loaded.info.name, licence, int8, fp32, card, reports, problems)
+    student = Student(name, loaded.info.name, licence, int8, fp32, card, reports, problems,
+                      teacher_settings=_settings_of(dreamshaper) if sd_args else "")
     minutes = (time.perf_counter() - started) / 60
     card.write_text(model_card(student, steps, config, gates, times, minutes, len(photos) - len(held)),
                     encoding="utf-8")
@@ -217,6 +219,12 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
         shutil.copy2(card, info.path.with_suffix(".md"))
         print(f"installed '{info.name}' ({info.precision}, licence {licence}) -> {info.path} in {minutes:.1f} min")
     return student
+
+
+def _settings_of(run) -> str:
+    p = run.params
+    return (f"prompt \"{p.prompt}\", negative \"{p.negative_prompt}\", strength {p.strength:g}, "
+            f"{p.steps} steps ({p.scheduler}), guidance {p.guidance:g}, seed {p.seed}, working size {p.max_side} px")
 
 
 def model_card(s: Student, steps: int, config: dict, gates: Gates | None, times: dict[str, float],
@@ -240,7 +248,7 @@ A small pixel-shuffle network ({config['channels']}/{config['half_channels']} ch
 blocks at 1/4 scale) trained to imitate the teacher `{s.teacher}`.
 
 - **Licence:** {s.teacher_license} (the teacher's: a student made from a model's output carries its terms).
-- **Teacher:** `{s.teacher}`.
+- **Teacher:** `{s.teacher}`{f" ({s.teacher_settings})" if s.teacher_settings else ""}.
 - **Data:** {trained_on} photos (scale and colour jitter, rendered by `anime-desktop pairs --teacher {s.teacher}`);
   held out: {', '.join(i.name for i in s.reports['int8'].images)}.
 - **Training:** `anime-train paired`, {steps} steps, batch {config['batch_size']}, seed {config['seed']}

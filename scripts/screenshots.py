@@ -117,6 +117,26 @@ def looks(app, window, home: Path) -> None:
     chooser.close()
 
 
+def dreamshaper_view(app, window, home: Path) -> None:
+    """The DreamShaper panel mid-run, on the tiny test pipeline (its pictures are noise: the panel is the point)."""
+    try:
+        from tests.diffusion import tiny_sd
+    except ImportError:
+        return
+    source = tiny_sd.build(home / "tiny-sd")
+    window.tabs.setCurrentWidget(window.stylize)
+    window.model_box.setCurrentText("dreamshaper")
+    panel = window.stylize.dreamshaper
+    panel.source.setText(str(source))
+    panel.steps.setValue(400)
+    panel.strength.setValue(1.0)
+    panel.run_button.click()
+    pump(app, 60, lambda: "step 3/" in panel.state.text())
+    window.grab().save(str(OUT / "dreamshaper-panel.png"))
+    panel.cancel_button.click()
+    pump(app, 30, lambda: not window.stylize.sd_handles)
+
+
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="ad-shots-"))
     os.environ["ANIME_DESKTOP_HOME"] = str(home)
@@ -143,7 +163,7 @@ def main() -> None:
     window = MainWindow()
     window.resize(1280, 800)
     window.show()
-    pump(app, 10, lambda: window.model_box.count() == len(models) + len(model_store.shipped()) + 1)
+    pump(app, 10, lambda: window.model_box.count() == len(models) + len(model_store.shipped()) + 2)
     OUT.mkdir(parents=True, exist_ok=True)
     if "toon-default-int8" in model_store.shipped():
         window.model_box.setCurrentText("toon-default-int8")  # the shipped default, as a new user sees it
@@ -181,6 +201,7 @@ def main() -> None:
     window.apply_theme("dark")
     window.resize(1280, 800)
     looks(app, window, home)
+    dreamshaper_view(app, window, home)
     window.close()
     shutil.rmtree(home, ignore_errors=True)
 

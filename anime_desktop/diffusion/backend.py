@@ -96,7 +96,8 @@ class DiffusionModel:
                                    generator=generator, callback_on_step_end=on_step, output_type="np")
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
-            raise DiffusionError(f"out of GPU memory at {pw}x{ph}: run DreamShaper on the CPU (--provider cpu) "
+            size = f"{padded.shape[1]}x{padded.shape[0]}"
+            raise DiffusionError(f"out of GPU memory at {size}: run DreamShaper on the CPU (--provider cpu) "
                                  f"or at a smaller working size (--sd-max-side 512)") from None
         out = np.clip(np.asarray(result.images[0]) * 255.0 + 0.5, 0, 255).astype(np.uint8)[:ph, :pw]
         return prepost.resize_to(out, w, h) if out.shape[:2] != (h, w) else out

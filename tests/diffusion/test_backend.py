@@ -128,3 +128,15 @@ def test_without_the_extra_the_error_names_the_install_command(monkeypatch, tiny
     monkeypatch.setitem(sys.modules, "diffusers", None)  # find_spec then reports it missing
     with pytest.raises(MissingExtra, match=r"pip install 'anime-desktop\[diffusion\]'"):
         backend.load(diffusion.parse_source(f"dreamshaper:{tiny_sd}"), provider="cpu")
+
+
+def test_out_of_gpu_memory_suggests_the_cpu_or_a_smaller_size(model, monkeypatch):
+    import torch
+
+    def no_memory(**kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(model, "pipe", type("Pipe", (), {"__call__": lambda self, **k: no_memory(**k),
+                                                         "scheduler": model.pipe.scheduler})())
+    with pytest.raises(diffusion.DiffusionError, match=r"out of GPU memory at 88x64: .*--provider cpu.*--sd-max-side"):
+        model.run(photo(), FAST)

@@ -71,6 +71,8 @@ def test_pairs_and_a_student_from_dreamshaper(tmp_path, tiny_sd, capsys):
                    "sd-fast", "--held-out", "p3", "--steps", "2", "--gates", "off", "--work", str(work),
                    "--no-speed", *sd, "--sd-steps", "2"]) == 0
     assert "installed 'sd-fast'" in capsys.readouterr().out
+    card = (work / "sd-fast.md").read_text(encoding="utf-8")
+    assert 'prompt "anime"' in card and "strength 0.5, 2 steps" in card and "unknown" in card  # a folder's terms
     assert sorted(p.name for p in (work / "pairs" / "B").iterdir()) == [f"p{i}-s100-j{j}.png" for i in range(3)
                                                                         for j in range(3)]  # one scale: slow
     assert app(["stylize", str(photos / "p3.png"), "-m", "sd-fast", "-o", str(tmp_path / "styled")]) == 0

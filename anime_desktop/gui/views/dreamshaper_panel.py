@@ -1,14 +1,13 @@
 """DreamShaper's side panel in Stylize: prompt, strength, steps, seed..., a step bar and Cancel.
 
 Shown only while DreamShaper is the chosen look. DreamShaper takes seconds to minutes a photo,
-so choosing it runs nothing by itself: "Run on this photo" / "Run on all" do, and every new photo
+so choosing it runs nothing by itself: "Run" / "Run all" do, and every new photo
 dropped while it is chosen. The values are remembered in the settings (`dreamshaper`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -37,9 +36,10 @@ class DreamShaperPanel(QGroupBox):
     cancel = Signal()
 
     def __init__(self, remembered: dict) -> None:
-        super().__init__("DreamShaper (slow: Stable Diffusion img2img)")
+        super().__init__("DreamShaper · slow")
         self.setObjectName("dreamshaper-panel")
         self.setMaximumWidth(300)
+        self.setToolTip("Stable Diffusion img2img: seconds to minutes a photo; the step bar shows where it is")
         d = diffusion.Img2ImgParams()
         self.source = QLineEdit()
         self.source.setPlaceholderText(diffusion.DEFAULT_SOURCE)
@@ -74,8 +74,10 @@ class DreamShaperPanel(QGroupBox):
         form.addRow("Seed", self.seed)
         form.addRow("Sampler", self.scheduler)
         form.addRow("Working size", self.max_side)
-        self.run_button = QPushButton("Run on this photo")
-        self.run_all_button = QPushButton("Run on all")
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Run DreamShaper on the selected photo")
+        self.run_all_button = QPushButton("Run all")
+        self.run_all_button.setToolTip("Run DreamShaper on every open photo, one after another")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.run_button.clicked.connect(self.run_current)
@@ -153,6 +155,3 @@ class DreamShaperPanel(QGroupBox):
             self.bar.setValue(round(fraction * 1000))
         self.state.setText(message)
 
-    def source_path(self) -> Path | None:
-        text = self.source.text().strip()
-        return Path(text) if text else None
