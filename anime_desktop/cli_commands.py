@@ -322,7 +322,8 @@ def pairs(ns) -> int:
     cache = ModelCache(config=SessionConfig(provider=ns.provider)) if ns.provider else None
     used = len({s.stem for s in sources} - exclude)
     bar = progress_bar(max(used * plan.renders_per_photo(), 1), "pairs")
-    progress = Progress(on_change=(lambda f, _m: bar.update(round(f * bar.total))) if bar else None)
+    total = max(used * plan.renders_per_photo(), 1)
+    progress = Progress(on_change=(lambda f, _m: bar.update(round(f * bar.total))) if bar else _line_per_render(total))
     written = skipped = 0
     try:
         for item in pair_jobs.render_pairs(sources, ns.out_dir, ns.teacher, plan, progress, cache,
@@ -338,6 +339,18 @@ def pairs(ns) -> int:
     print(f"wrote {written} pairs from {used - skipped} photos to {ns.out_dir} (A: photos, B: {ns.teacher})"
           + (f"; skipped {skipped} unreadable" if skipped else ""))
     return EXIT_OK if written else EXIT_FAILED
+
+
+def _line_per_render(total: int):
+    """Without a terminal (a child of the window, a log file): one `pairs N/M` line per render."""
+    last = [-1]
+
+    def show(fraction: float, _message: str) -> None:
+        done = round(fraction * total)
+        if done != last[0]:
+            last[0] = done
+            print(f"pairs {done}/{total}", file=sys.stderr, flush=True)
+    return show
 
 
 def models_list(ns) -> int:

@@ -1,14 +1,14 @@
 """`anime-export build-default`: rebuild the shipped default model from scratch, on a CPU.
 
-  render pairs  anime-desktop toon-pairs KODAK WORK/pairs --exclude <held-out five>
-  train         anime-train paired --data WORK/pairs --out WORK/run --steps N --decay_steps=N
-  export        anime-export onnx WORK/run -> FP32;  anime-export int8 (calibrated on the training photos)
-  check         PSNR / SSIM to the teacher on the held-out five (CONTRACTS.md gates), speed
+It is `anime-export build-student` with the default look's fixed settings (ISSUE 18): teacher
+`toon`, Kodak24 minus the held-out five, 4500 steps, seed 0, the default gates. What it adds:
+
+  gates         also the teacher's own distance from the photo (the look must be a real change)
+  speed         INT8 and FP32 at 512 and 720p, interleaved with a reference model (AnimeGANv3 tiny_Cute)
   ship          resources/models/toon-default-{int8,fp32}.onnx + toon-default.md (the model card)
 
-Each stage runs the same command a user would type, in a subprocess: the trainer stays free of
-the app's code, and every stage's output can be inspected in WORK/. A model that misses a gate
-is not copied into resources/ (exit 1), so a bad rebuild cannot replace a good default.
+A model that misses a gate is not copied into resources/ (exit 1), so a bad rebuild cannot
+replace a good default.
 """
 
 from __future__ import annotations
@@ -17,49 +17,24 @@ import datetime
 import json
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from . import build_student
 from . import default_quality as dq
 
-DEFAULT_STEPS = 4500
+DEFAULT_STEPS = build_student.DEFAULT_STEPS
 NAME = "toon-default"
-
-
-def run(stage: str, args: list[str]) -> None:
-    print(f"== {stage}: {' '.join(args)}", flush=True)
-    result = subprocess.run([sys.executable, "-m", *args])
-    if result.returncode != 0:
-        raise SystemExit(f"build-default: stage '{stage}' failed (exit {result.returncode})")
 
 
 def build(kodak: Path, work: Path, out: Path, steps: int, reference: Path | None, threads: int = 0) -> int:
     started = time.perf_counter()
-    work.mkdir(parents=True, exist_ok=True)
-    pairs, run_dir = work / "pairs", work / "run"
-    fp32, int8 = work / f"{NAME}-fp32.onnx", work / f"{NAME}-int8.onnx"
-    if run_dir.exists():
-        shutil.rmtree(run_dir)  # a rebuild starts from scratch: same command, same result
-    run("render pairs", ["anime_desktop", "toon-pairs", str(kodak), str(pairs), "--exclude", ",".join(dq.HELD_OUT)])
-    calibration = work / "calibration"
-    shutil.rmtree(calibration, ignore_errors=True)
-    calibration.mkdir()
-    for photo in sorted((pairs / "A").glob("*-s100-j0.png")):
-        shutil.copy2(photo, calibration / photo.name)
-    train_args = ["trainer", "paired", "--data", str(pairs), "--out", str(run_dir), "--steps", str(steps),
-                  f"--decay_steps={steps}", "--seed=0", f"--save_every={max(steps // 4, 1)}",
-                  f"--sample_every={max(steps // 4, 1)}", "--log_every=100"]
-    run("train", train_args)
-    trained = time.perf_counter()
-    facts = ["--style", "toon", "--license", "Apache-2.0", "--source-url", "anime-export build-default"]
-    run("export FP32", ["export", "onnx", str(run_dir), "-o", str(fp32), *facts])
-    run("export INT8", ["export", "int8", str(fp32), "--calibration", str(calibration), "-o", str(int8),
-                        "--count", str(len(list(calibration.iterdir())))])
-    print("== check: held-out", ", ".join(dq.HELD_OUT), flush=True)
+    student = build_student.build("toon", kodak, NAME, work, steps, list(dq.HELD_OUT), build_student.Gates(),
+                                  speed=False, install=False, style="toon",
+                                  source_url="anime-export build-default")
+    int8, fp32 = student.int8, student.fp32
     photos = dq.held_out_photos(kodak)
-    reports = {"int8": dq.evaluate(int8, photos), "fp32": dq.evaluate(fp32, photos)}
     teacher = dq.teacher_psnr(photos)
     models = {"int8": int8, "fp32": fp32}
     if reference is not None and reference.is_file():
@@ -67,11 +42,11 @@ def build(kodak: Path, work: Path, out: Path, steps: int, reference: Path | None
     speed_720 = dq.interleaved_times(models, 1280, 720)
     speed_512 = dq.interleaved_times({"int8": int8, "fp32": fp32}, 512, 512)
     minutes = (time.perf_counter() - started) / 60
-    card = model_card(reports, teacher, steps, speed_512, speed_720, minutes,
-                      (trained - started) / 60, json.loads((run_dir / "config.json").read_text()))
+    card = model_card(student.reports, teacher, steps, speed_512, speed_720, minutes, student.train_minutes,
+                      json.loads((work / "run" / "config.json").read_text()))
     (work / f"{NAME}.md").write_text(card, encoding="utf-8")
     print(card)
-    problems = [f"{p}: {f}" for p, r in reports.items() for f in r.failures()]
+    problems = list(student.problems)
     if teacher > dq.GATE_TEACHER_PSNR:
         problems.append(f"teacher is {teacher:.2f} dB from the photo (> {dq.GATE_TEACHER_PSNR}): too weak a look")
     if problems:

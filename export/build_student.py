@@ -88,6 +88,7 @@ class Student:
     reports: dict[str, dq.Report]
     problems: list[str]
     installed: Path | None = None
+    train_minutes: float = 0.0  # pairs and training, the part a faster machine shortens
     teacher_settings: str = ""  # DreamShaper's prompt, strength, steps and seed: the look is theirs too
 
 
@@ -156,7 +157,8 @@ def frame_times(student: Path, teacher, width: int = 1280, height: int = 720, ro
 
 def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DEFAULT_STEPS,
           held_out: list[str] = (), gates: Gates | None = Gates(), slow: bool = False,
-          speed: bool = True, install: bool = True, dreamshaper=None) -> Student:
+          speed: bool = True, install: bool = True, dreamshaper=None, style: str | None = None,
+          source_url: str | None = None) -> Student:
     """`dreamshaper` (a `DreamShaperRun`) is the prompt, seed and steps a DreamShaper teacher runs with;
     such a teacher takes seconds a photo, so its pairs are rendered as with --slow (one scale)."""
     from anime_desktop import diffusion
@@ -191,10 +193,11 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     every = max(steps // 4, 1)
     run("train", ["trainer", "paired", "--data", str(pairs), "--out", str(run_dir), "--steps", str(steps),
                   f"--decay_steps={steps}", "--seed=0", f"--save_every={every}", f"--sample_every={every}",
-                  "--log_every=100"])
-    style = f"{loaded.info.style or loaded.info.name} (fast copy)"
+                  f"--log_every={max(1, min(100, steps // 100))}"])  # a hundred progress lines at most
+    trained = time.perf_counter()
+    style = style or f"{loaded.info.style or loaded.info.name} (fast copy)"
     facts = ["--style", style, "--license", licence, "--source-url",
-             f"anime-export build-student --teacher {loaded.info.name}"]
+             source_url or f"anime-export build-student --teacher {loaded.info.name}"]
     run("export FP32", ["export", "onnx", str(run_dir), "-o", str(fp32), *facts])
     run("export INT8", ["export", "int8", str(fp32), "--calibration", str(calibration), "-o", str(int8),
                         "--count", str(len(list(calibration.iterdir())))])
@@ -206,6 +209,7 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     config = json.loads((run_dir / "config.json").read_text())
     card = work / f"{name}.md"
     student = Student(name, loaded.info.name, licence, int8, fp32, card, reports, problems,
+                      train_minutes=(trained - started) / 60,
                       teacher_settings=_settings_of(dreamshaper) if sd_args else "")
     minutes = (time.perf_counter() - started) / 60
     card.write_text(model_card(student, steps, config, gates, times, minutes, len(photos) - len(held)),

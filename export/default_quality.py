@@ -51,21 +51,6 @@ class Report:
     def mean_photo_psnr(self) -> float:
         return float(np.mean([s.photo_psnr for s in self.images]))
 
-    def failures(self) -> list[str]:
-        """Every gate this model misses, in words; empty when it may ship."""
-        out = []
-        if self.mean_psnr < GATE_MEAN_PSNR:
-            out.append(f"mean PSNR {self.mean_psnr:.2f} dB < {GATE_MEAN_PSNR}")
-        out += [f"{s.name}: PSNR {s.psnr:.2f} dB < {GATE_MIN_PSNR}" for s in self.images if s.psnr < GATE_MIN_PSNR]
-        if self.mean_ssim < GATE_MEAN_SSIM:
-            out.append(f"mean SSIM {self.mean_ssim:.3f} < {GATE_MEAN_SSIM}")
-        if self.mean_psnr - self.mean_photo_psnr < GATE_OVER_PHOTO_DB:
-            out.append(f"only {self.mean_psnr - self.mean_photo_psnr:.2f} dB better than the plain photo "
-                       f"(< {GATE_OVER_PHOTO_DB})")
-        out += [f"{s.name}: luma {s.luma_from_photo:.2f} dB from the photo > {GATE_MAX_LUMA_PSNR} (look unchanged)"
-                for s in self.images if s.luma_from_photo > GATE_MAX_LUMA_PSNR]
-        return out
-
     def table(self) -> str:
         rows = ["| image | PSNR to teacher | SSIM to teacher | photo's PSNR to teacher | luma PSNR to photo |",
                 "|---|---|---|---|---|"]

@@ -29,9 +29,16 @@ def test_a_fast_copy_of_toon_is_built_installed_and_listed(qtbot, make_window, t
     dialog.photos.setText(str(photos(tmp_path / "photos")))
     dialog.name.setText("toon-copy")
     dialog.steps.setValue(2)
+    shown = []
+    dialog.progress.valueChanged.connect(lambda v: shown.append((v, dialog.progress.format())))
     with qtbot.waitSignal(dialog.finished_build, timeout=240_000) as done:
         assert dialog.start(gates=False)
     assert done.args == [0], dialog.log.toPlainText()
+    # The bar follows the child's stages: pairs render by render, training step by step, then export.
+    labels = [label for _, label in shown]
+    assert any(label.startswith("Rendering pairs: render ") for label in labels)
+    assert "Training: step 2/2 · %p%" in labels and any(label.startswith("Quantizing") for label in labels)
+    assert [v for v, _ in shown] == sorted(v for v, _ in shown)  # it only moves forward
     assert any(name.startswith("toon-copy") for name in model_store.installed())
     from anime_desktop.core import paths
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import paths
+from ...jobs.build_progress import BuildProgress
 
 TRAIN_EXTRA = "pip install 'anime-desktop[train]'"
 
@@ -81,8 +82,10 @@ class FastCopyDialog(QDialog):
         self.steps.setSpecialValueText("default")
         self.steps.setSingleStep(500)
         self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("%p%")
         self.progress.hide()
+        self.tracker = BuildProgress()
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(500)
@@ -124,6 +127,9 @@ class FastCopyDialog(QDialog):
         self.process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         self.process.readyReadStandardOutput.connect(self._output)
         self.process.finished.connect(self._done)
+        self.tracker = BuildProgress()
+        self.progress.setValue(0)
+        self.progress.setFormat("Starting…")
         self.progress.show()
         self.start_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
@@ -133,7 +139,10 @@ class FastCopyDialog(QDialog):
     def _output(self) -> None:
         text = bytes(self.process.readAllStandardOutput()).decode(errors="replace")
         for line in text.replace("\r", "\n").splitlines():
-            if line.strip():
+            if self.tracker.feed(line):
+                self.progress.setFormat(f"{self.tracker.label} · %p%")
+                self.progress.setValue(round(self.tracker.fraction * 1000))
+            if line.strip() and not line.startswith("pairs "):  # per-render lines drive the bar, not the log
                 self.log.appendPlainText(line.rstrip())
 
     def _done(self, code: int, _status=None) -> None:
