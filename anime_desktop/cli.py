@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     _output_options(p)
     p.add_argument("-r", "--recursive", action="store_true", help="include subfolders (mirrored in OUT_DIR)")
     p.add_argument("--report", type=Path, metavar="FILE", help="write skipped files as .json or .csv")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="run on a Ray cluster (ray://host:10001, auto) or `local` (needs the 'cluster' extra); "
+                        "IN_DIR and OUT_DIR must be reachable by every worker")
+    p.add_argument("--ray-actors", type=int, default=0, metavar="N",
+                   help="actors in the pool, each with its own sessions (default: one per CPU of the cluster)")
     add_diffusion_options(p)
     p.set_defaults(func=cmd.batch_command)
 

@@ -141,7 +141,8 @@ def stylize(ns) -> int:
         dst = folder / pipeline.output_name(Path(stem), name, options.output)
         jobs.append(batch.BatchInput(src, [batch.Target(name, dst)] if dst.resolve() != src.resolve() else []))
     _sweep(jobs)
-    counts = _drive(jobs, {name: _infer_with(runner)}, options, len(jobs), "stylize")
+    events = batch.run_batch(jobs, {name: _infer_with(runner)}.__getitem__, options, Progress())
+    counts = _drive(events, len(jobs), "stylize")
     _summary(counts, model, "stylized")
     return EXIT_FAILED if counts["failed"] or counts["done"] + counts["exists"] < len(jobs) else EXIT_OK
 
@@ -155,6 +156,12 @@ def batch_command(ns) -> int:
         raise UsageError("OUT_DIR must differ from IN_DIR: a batch never writes into its input folder")
     writable_folder(ns.out_dir)
     writable_folder(ns.report.parent if ns.report else None)
+    if ns.ray:
+        from .core.extras import require
+
+        require("cluster", "--ray")  # before minutes of work, one line saying what to install
+        if any(diffusion.is_dreamshaper(m) for m in ns.model or []):
+            raise UsageError("--ray runs the ONNX looks and toon; DreamShaper batches run without --ray")
     looks = [open_look(m, ns) for m in (ns.model or [choose_model(None)])]
     loaded = [model for model, _ in looks]
     names = [m.info.name for m in loaded]
@@ -166,11 +173,40 @@ def batch_command(ns) -> int:
         return EXIT_FAILED
     jobs = batch.plan(sources, in_dir, out_dir, names, options.output)
     _sweep(jobs)
-    infer = {m.info.name: _infer_with(runner) for m, runner in looks}
     started = time.perf_counter()
-    counts = _drive(jobs, infer, options, len(sources), "batch", report=ns.report)
+    if ns.ray:
+        counts = _ray_batch(ns, jobs, loaded, options, len(sources))
+    else:
+        infer = {m.info.name: _infer_with(runner) for m, runner in looks}
+        events = batch.run_batch(jobs, infer.__getitem__, options, Progress())
+        counts = _drive(events, len(sources), "batch", report=ns.report)
     _summary(counts, loaded[0], "stylized", time.perf_counter() - started, extra_models=loaded[1:])
     return EXIT_OK if counts["done"] + counts["exists"] else EXIT_FAILED
+
+
+def _ray_batch(ns, jobs, loaded, options, total: int) -> Counter:
+    """The same batch through a pool of Ray actors (jobs.ray_batch); prints how many served it."""
+    from .jobs import ray_batch
+
+    tile_mp = ns.tile_mp if ns.tile_mp is not None else Settings.load().tile_mp
+    workers: Counter = Counter()
+
+    stream = ray_batch.run(jobs, loaded, options, tile_mp,
+                           ray_batch.RayOptions(ns.ray, ns.ray_actors, max(ns.threads, 1)))
+
+    def events():
+        for item in stream:
+            if item.worker:
+                workers[item.worker] += 1
+            yield item.event
+
+    try:
+        counts = _drive(events(), total, "batch", report=ns.report)
+    finally:
+        stream.close()  # on Ctrl-C too: a Ray started here is shut down and half-written files are swept
+    if workers:
+        print(f"ray: {sum(workers.values())} output(s) from {len(workers)} actor(s) at {ns.ray}")
+    return counts
 
 
 def _sweep(jobs: list[batch.BatchInput]) -> None:
@@ -178,13 +214,12 @@ def _sweep(jobs: list[batch.BatchInput]) -> None:
     tempfiles.sweep_for(t.dst for job in jobs for t in job.targets)
 
 
-def _drive(jobs, infer, options, total: int, label: str, report: Path | None = None) -> Counter:
-    """Advance a batch generator, printing per-file problems and a progress bar."""
+def _drive(events, total: int, label: str, report: Path | None = None) -> Counter:
+    """Advance a batch's events (plain or Ray), printing per-file problems and a progress bar."""
     counts: Counter = Counter()
     failures: list[batch.Failure] = []
     bar = progress_bar(total, label)
     seen: set[Path] = set()
-    events = batch.run_batch(jobs, lambda m: infer[m], options, Progress())
     try:
         for event in events:
             counts[event.kind] += 1

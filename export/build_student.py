@@ -171,13 +171,22 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     if not photos:
         raise ValueError(f"{photos_dir} holds no photos")
     held = held_out_of(photos, list(held_out))
-    sd_args = []
+    sd_args, loaded, teach = [], None, None
     if diffusion.is_dreamshaper(teacher):
+        from anime_desktop.diffusion.backend import file_label
+
         dreamshaper, slow = dreamshaper or diffusion.DreamShaperRun(), True
         sd_args = to_arguments(dreamshaper)
-    # Fails here, before any work, for a model that cannot stylize (or a DreamShaper not on disk).
-    loaded, teach = open_teacher(teacher, dreamshaper=dreamshaper)
-    licence = loaded.info.license or "unknown"
+        # Checked here (paths, config), opened only after training: the pairs child loads its own
+        # copy, and two pipelines at once would double the GPU memory a build needs.
+        dreamshaper.params.check()
+        source = dreamshaper.source(str(teacher))
+        teacher_name, teacher_style, licence = file_label(source), "DreamShaper", source.license
+    else:
+        # Fails here, before any work, for a model that cannot stylize.
+        loaded, teach = open_teacher(teacher)
+        teacher_name, teacher_style = loaded.info.name, loaded.info.style or loaded.info.name
+        licence = loaded.info.license or "unknown"
     work.mkdir(parents=True, exist_ok=True)
     pairs, run_dir = work / "pairs", work / "run"
     fp32, int8 = work / f"{name}-fp32.onnx", work / f"{name}-int8.onnx"
@@ -195,20 +204,23 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
                   f"--decay_steps={steps}", "--seed=0", f"--save_every={every}", f"--sample_every={every}",
                   f"--log_every={max(1, min(100, steps // 100))}"])  # a hundred progress lines at most
     trained = time.perf_counter()
-    style = style or f"{loaded.info.style or loaded.info.name} (fast copy)"
+    style = style or f"{teacher_style} (fast copy)"
     facts = ["--style", style, "--license", licence, "--source-url",
-             source_url or f"anime-export build-student --teacher {loaded.info.name}"]
+             source_url or f"anime-export build-student --teacher {teacher_name}"]
     run("export FP32", ["export", "onnx", str(run_dir), "-o", str(fp32), *facts])
     run("export INT8", ["export", "int8", str(fp32), "--calibration", str(calibration), "-o", str(int8),
                         "--count", str(len(list(calibration.iterdir())))])
     print("== check: held-out", ", ".join(p.stem for p in held), flush=True)
     held_rgb = {p.stem: imageio.load_image(p).rgb for p in held}
+    if teach is None:  # DreamShaper, now that the pairs child and training are done with the memory
+        _, teach = open_teacher(teacher, dreamshaper=dreamshaper)
     reports = {"int8": evaluate(int8, teach, held_rgb), "fp32": evaluate(fp32, teach, held_rgb)}
-    times = frame_times(int8, teach) if speed else {}
+    # A DreamShaper frame takes minutes on a CPU: one timed round is enough to show the gap.
+    times = frame_times(int8, teach, rounds=1 if sd_args else 3) if speed else {}
     problems = [f"{p}: {f}" for p, r in reports.items() for f in gates.failures(r)] if gates else []
     config = json.loads((run_dir / "config.json").read_text())
     card = work / f"{name}.md"
-    student = Student(name, loaded.info.name, licence, int8, fp32, card, reports, problems,
+    student = Student(name, teacher_name, licence, int8, fp32, card, reports, problems,
                       train_minutes=(trained - started) / 60,
                       teacher_settings=_settings_of(dreamshaper) if sd_args else "")
     minutes = (time.perf_counter() - started) / 60

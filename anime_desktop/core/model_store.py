@@ -50,9 +50,11 @@ def shipped() -> dict[str, Path]:
     return _models_in(resource_path("models"))
 
 
+DREAMSHAPER = "dreamshaper"  # `-m dreamshaper[:SOURCE]` (anime_desktop.diffusion), never an installed file
+
 def reserved(name: str) -> bool:
-    """Names an import may not take: the classical `toon` style and the shipped models."""
-    return name == toon.NAME or name in shipped()
+    """Names an import may not take: the classical `toon` style, DreamShaper and the shipped models."""
+    return name in (toon.NAME, DREAMSHAPER) or name.startswith(DREAMSHAPER + ":") or name in shipped()
 
 
 def resolve(model: str, task: str | None = None) -> tuple[str, Path]:

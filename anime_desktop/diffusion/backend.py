@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,11 +95,8 @@ class DiffusionModel:
                                    image=Image.fromarray(padded), strength=params.strength,
                                    num_inference_steps=params.steps, guidance_scale=params.guidance,
                                    generator=generator, callback_on_step_end=on_step, output_type="np")
-        except torch.cuda.OutOfMemoryError:
-            torch.cuda.empty_cache()
-            size = f"{padded.shape[1]}x{padded.shape[0]}"
-            raise DiffusionError(f"out of GPU memory at {size}: run DreamShaper on the CPU (--provider cpu) "
-                                 f"or at a smaller working size (--sd-max-side 512)") from None
+        except (torch.OutOfMemoryError, MemoryError):
+            raise _out_of_memory(self.device, f"at {padded.shape[1]}x{padded.shape[0]}") from None
         out = np.clip(np.asarray(result.images[0]) * 255.0 + 0.5, 0, 255).astype(np.uint8)[:ph, :pw]
         return prepost.resize_to(out, w, h) if out.shape[:2] != (h, w) else out
 
@@ -147,7 +145,10 @@ def load(spec: DreamShaperSource, provider: str = "auto", progress: Progress | N
     else:
         pipe = _from_pretrained(StableDiffusionImg2ImgPipeline, spec, quiet, progress)
     pipe.set_progress_bar_config(disable=True)  # progress goes through Progress, not tqdm
-    pipe = pipe.to(device)
+    try:
+        pipe = pipe.to(device)
+    except (torch.OutOfMemoryError, MemoryError):
+        raise _out_of_memory(device, "loading the model") from None
     if device == "cuda" and torch.cuda.get_device_properties(0).total_memory < SMALL_GPU_BYTES:
         pipe.enable_attention_slicing()
         pipe.vae.enable_tiling()
@@ -158,21 +159,66 @@ def load(spec: DreamShaperSource, provider: str = "auto", progress: Progress | N
     return DiffusionModel(info, where, spec, pipe, device)
 
 
+def _out_of_memory(device: str, when: str) -> DiffusionError:
+    """torch.OutOfMemoryError covers both devices since torch 2.5: say which one ran out, and what helps."""
+    if device == "cuda":
+        import torch
+
+        torch.cuda.empty_cache()
+        return DiffusionError(f"out of GPU memory {when}: run DreamShaper on the CPU (--provider cpu) "
+                              f"or at a smaller working size (--sd-max-side 512)")
+    return DiffusionError(f"out of memory {when}: DreamShaper needs about 6 GB of RAM on the CPU; close other "
+                          f"programs or use a smaller working size (--sd-max-side 512)")
+
+
 def _from_pretrained(pipeline_class, spec: DreamShaperSource, kwargs: dict, progress: Progress):
     offline = not (spec.kind == "hub" and spec.allow_download)
     source = str(Path(spec.source).expanduser()) if spec.kind == "folder" else spec.source
-    if not offline:
-        progress.set_progress(0.0, f"Downloading DreamShaper ({spec.source}; the terminal shows the transfer)")
     errors = []
     # The fp16 files are half the download and what a Hub copy usually has; a folder may have only full ones.
     for variant in (("fp16", None) if spec.kind == "hub" else (None,)):
         try:
-            return pipeline_class.from_pretrained(source, local_files_only=offline, variant=variant, **kwargs)
-        except (OSError, ValueError) as exc:
+            with _DownloadWatch(spec, progress, active=not offline):
+                return pipeline_class.from_pretrained(source, local_files_only=offline, variant=variant, **kwargs)
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - OSError, ValueError, SafetensorError, JSON errors...
             errors.append(exc)
     if spec.kind == "hub" and offline:
         raise NotDownloaded(spec) from errors[-1]
     raise DiffusionError(f"DreamShaper cannot open {spec.source}: {_first_line(errors[-1])}") from errors[-1]
+
+
+class _DownloadWatch:
+    """Progress for a Hub download: the size of the repository's cache folder as it grows.
+
+    diffusers' download takes no progress callback; the bytes on disk are what the user wants
+    to see anyway ("0.8 of about 2.1 GB"). A thread polls twice a second while it runs.
+    """
+
+    def __init__(self, spec: DreamShaperSource, progress: Progress, active: bool) -> None:
+        self.spec, self.progress, self.active = spec, progress, active
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        if self.active:
+            self.progress.set_progress(0.0, f"Downloading DreamShaper ({self.spec.source})")
+            threading.Thread(target=self._poll, name="dreamshaper-download", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+
+    def _poll(self) -> None:
+        from huggingface_hub import constants
+
+        folder = Path(constants.HF_HUB_CACHE) / f"models--{self.spec.source.replace('/', '--')}"
+        expected = DEFAULT_DOWNLOAD_GB * 1e9 if self.spec.label == NAME else 0
+        while not self.stop.wait(0.5):
+            done = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
+            of = f" of about {expected / 1e9:.1f} GB" if expected else ""
+            self.progress.set_progress(min(done / expected, 0.99) if expected else 0.0,
+                                       f"Downloading DreamShaper: {done / 1e9:.2f} GB{of}")
 
 
 def _from_single_file(pipeline_class, spec: DreamShaperSource, kwargs: dict):

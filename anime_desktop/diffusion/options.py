@@ -53,11 +53,12 @@ def from_arguments(ns) -> DreamShaperRun | None:
 def to_arguments(run: DreamShaperRun, steps: str = "--steps", seed: str = "--sd-seed") -> list[str]:
     """The same run as `anime-desktop pairs` options (build-student renders its pairs that way)."""
     p = run.params
-    args = ["--prompt", p.prompt, "--negative-prompt", p.negative_prompt, "--strength", repr(p.strength),
-            steps, str(p.steps), "--guidance", repr(p.guidance), seed, str(p.seed), "--scheduler", p.scheduler,
-            "--sd-max-side", str(p.max_side)]
+    # `--opt=value`: a prompt such as "-blurry" must not read as an option.
+    args = [f"--prompt={p.prompt}", f"--negative-prompt={p.negative_prompt}", f"--strength={p.strength!r}",
+            f"{steps}={p.steps}", f"--guidance={p.guidance!r}", f"{seed}={p.seed}", f"--scheduler={p.scheduler}",
+            f"--sd-max-side={p.max_side}"]
     if run.source_override:
-        args += ["--source", run.source_override]
+        args += [f"--source={run.source_override}"]
     if run.sd_config is not None:
-        args += ["--sd-config", str(run.sd_config)]
+        args += [f"--sd-config={run.sd_config}"]
     return args + (["--allow-download"] if run.allow_download else [])

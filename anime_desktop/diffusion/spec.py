@@ -29,7 +29,6 @@ SCHEDULERS = {
     "euler-a": "EulerAncestralDiscreteScheduler",
     "dpm++": "DPMSolverMultistepScheduler",
     "unipc": "UniPCMultistepScheduler",
-    "pndm": "PNDMScheduler",
     "lms": "LMSDiscreteScheduler",
 }
 

@@ -212,9 +212,11 @@ class MainWindow(QMainWindow):
     def _model_chosen(self, name: str, restyle: bool = True) -> None:
         if not name:
             return
+        if not diffusion.is_dreamshaper(name) and self.stylize.sd_handles:
+            self.stylize.cancel_dreamshaper()  # its late results would overwrite the new look's
         self.stylize.show_dreamshaper(diffusion.is_dreamshaper(name))
         if diffusion.is_dreamshaper(name):
-            self._dreamshaper_chosen()
+            self._dreamshaper_chosen(by_user=restyle)
             return
         self.settings.last_model = name
         self.live.set_model(name)
@@ -223,9 +225,11 @@ class MainWindow(QMainWindow):
         if restyle:
             self.stylize.restyle_all()
 
-    def _dreamshaper_chosen(self) -> None:
+    def _dreamshaper_chosen(self, by_user: bool) -> None:
         """Never remembered as the default, never given to Live or the batch, and nothing runs now."""
         self.show_provider("PyTorch (DreamShaper)")
+        if not by_user:
+            return  # a refresh of the model list keeps the choice; it does not move the user around
         if not extras.available("diffusion"):
             self.notify(str(extras.MissingExtra("DreamShaper", "diffusion")))
             return
@@ -233,7 +237,9 @@ class MainWindow(QMainWindow):
         self.status("DreamShaper chosen: set the prompt in the panel, then Run (it takes a while a photo)")
 
     def _ask_provider_of(self, model: str) -> None:
-        self.engine.call(provider_in_use(model)).returned.connect(self.show_provider)
+        # A late reply for a model no longer chosen (switched meanwhile) must not overwrite the label.
+        self.engine.call(provider_in_use(model)).returned.connect(
+            lambda provider: self.show_provider(provider) if self.current_model() == model else None)
 
     def show_provider(self, provider: str) -> None:
         self.provider_button.setText(f"⚙ {provider} ▾")
@@ -309,7 +315,9 @@ class MainWindow(QMainWindow):
         for action in self.provider_actions.actions():
             action.setChecked(action.data() == provider)
         self.models.set_provider_choice(provider)
-        if self.current_model():
+        if diffusion.is_dreamshaper(self.current_model()):
+            self.show_provider("PyTorch (DreamShaper)")  # the next DreamShaper run reloads on the new device
+        elif self.current_model():
             self._ask_provider_of(self.current_model())
 
     # --- feedback, theme, geometry ----------------------------------------------------------
@@ -386,7 +394,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
-        self.settings.compare_models = self.compare.checked_models() or self.settings.compare_models
+        # A minutes-long DreamShaper column is ticked for one comparison, never by default.
+        ticked = [m for m in self.compare.checked_models() if not diffusion.is_dreamshaper(m)]
+        self.settings.compare_models = ticked or self.settings.compare_models
         self.settings.dreamshaper = self.stylize.dreamshaper.remembered()
         self.live.shutdown()
         self.live.remember(self.settings)

@@ -69,7 +69,11 @@ def stylize_file(path: Path, model: str, options: pipeline.StylizeOptions, tile_
 
 def prepare_look(model: str, dreamshaper: DreamShaperRun):
     """Load (and, when allowed, download) a look before running it: the window's "Download" answer."""
-    return lambda ctx: open_look(ctx.models, model, dreamshaper=dreamshaper, progress=ctx.progress)[0].info.name
+    def job(ctx) -> str:
+        name = open_look(ctx.models, model, dreamshaper=dreamshaper, progress=ctx.progress)[0].info.name
+        ctx.progress.check_aborted()  # a download cannot stop midway; a Cancel pressed meanwhile still counts
+        return name
+    return job
 
 
 def restyle(path: Path, image: imageio.DecodedImage, model: str, options: pipeline.StylizeOptions,

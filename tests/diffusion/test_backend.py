@@ -99,12 +99,23 @@ def test_impossible_parameters_are_refused_by_name(params, words):
         diffusion.Img2ImgParams(**params).check()
 
 
-def test_a_model_id_not_downloaded_says_how_to_get_it_without_touching_the_network(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # a network attempt would fail differently
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    with pytest.raises(backend.NotDownloaded, match="--allow-download") as caught:
-        backend.load(diffusion.parse_source("dreamshaper"), provider="cpu")
-    assert "about 2.1 GB" in str(caught.value)
+def test_a_model_id_not_downloaded_says_how_to_get_it_without_touching_the_network():
+    # An id no cache holds: with local_files_only nothing is fetched, and the answer is NotDownloaded.
+    with pytest.raises(backend.NotDownloaded, match="'anime-desktop-tests/no-such-model' is not downloaded: "
+                                                    "pass --allow-download"):
+        backend.load(diffusion.parse_source("dreamshaper:anime-desktop-tests/no-such-model"), provider="cpu")
+    assert "about 2.1 GB" in str(backend.NotDownloaded(diffusion.parse_source("dreamshaper")))
+
+
+def test_the_options_survive_the_trip_to_the_pairs_child_even_a_prompt_that_starts_with_a_dash(tmp_path):
+    from anime_desktop.cli import build_parser
+    from anime_desktop.diffusion.options import from_arguments, to_arguments
+
+    run = diffusion.DreamShaperRun(diffusion.Img2ImgParams(prompt="-blurry, anime", negative_prompt="--photo",
+                                                           strength=0.35, steps=17, seed=9, scheduler="euler-a"),
+                                   sd_config=tmp_path, allow_download=True, source_override="org/model")
+    ns = build_parser().parse_args(["pairs", "in", "out", "--teacher", "dreamshaper", *to_arguments(run)])
+    assert from_arguments(ns) == run
 
 
 def test_a_single_checkpoint_needs_a_config_and_a_bad_one_is_named(tmp_path, tiny_sd):
@@ -138,5 +149,8 @@ def test_out_of_gpu_memory_suggests_the_cpu_or_a_smaller_size(model, monkeypatch
 
     monkeypatch.setattr(model, "pipe", type("Pipe", (), {"__call__": lambda self, **k: no_memory(**k),
                                                          "scheduler": model.pipe.scheduler})())
+    with pytest.raises(diffusion.DiffusionError, match=r"out of memory at 88x64: .*RAM.*--sd-max-side"):
+        model.run(photo(), FAST)
+    monkeypatch.setattr(model, "device", "cuda")  # the same error from a GPU names the way out
     with pytest.raises(diffusion.DiffusionError, match=r"out of GPU memory at 88x64: .*--provider cpu.*--sd-max-side"):
         model.run(photo(), FAST)

@@ -34,13 +34,12 @@ def test_stylize_with_dreamshaper_writes_the_photos_size_and_repeats_with_a_seed
     assert np.abs(a - c).mean() > 0.5
 
 
-def test_a_model_that_is_not_downloaded_fails_offline_with_the_way_to_get_it(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+def test_a_model_that_is_not_downloaded_fails_offline_with_the_way_to_get_it(tmp_path, capsys):
     photo = _photo(tmp_path / "p.png")
-    assert app(["stylize", str(photo), "-m", "dreamshaper", "-o", str(tmp_path / "o"), "--provider", "cpu"]) == 1
+    assert app(["stylize", str(photo), "-m", "dreamshaper:anime-desktop-tests/no-such-model", "-o",
+                str(tmp_path / "o"), "--provider", "cpu"]) == 1
     err = capsys.readouterr().err
-    assert "Lykon/dreamshaper-8' is not downloaded" in err and "--allow-download" in err
+    assert "'anime-desktop-tests/no-such-model' is not downloaded" in err and "--allow-download" in err
     assert "Traceback" not in err and not (tmp_path / "o").exists()
 
 

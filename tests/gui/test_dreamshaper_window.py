@@ -82,10 +82,9 @@ def test_dreamshaper_runs_from_its_panel_and_is_never_remembered_or_live(qtbot, 
 
 def test_a_dreamshaper_not_downloaded_offers_the_download_and_fetches_nothing_unasked(
         qtbot, make_window, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     window = make_window(0)
     _choose(window, qtbot, "dreamshaper")
+    window.stylize.dreamshaper.source.setText("anime-desktop-tests/no-such-model")  # in no cache
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (asked.append(a[2]), QMessageBox.StandardButton.No)[1])
     drop(window.stylize, [_photo(tmp_path / "p.png")])
@@ -93,7 +92,7 @@ def test_a_dreamshaper_not_downloaded_offers_the_download_and_fetches_nothing_un
                     timeout=30_000)
     assert window.banner.action_button.text() == "Download…"
     window.banner.action_button.click()
-    assert asked and "about 2.1 GB" in asked[0]
+    assert asked and "anime-desktop-tests/no-such-model is not on this computer" in asked[0]
     assert window.stylize.sd_waiting == [tmp_path / "p.png"] and not window.stylize.sd_handles  # No: nothing ran
 
 
@@ -122,3 +121,27 @@ w.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ANIME_DESKTOP_HOME": str(tmp_path / "home")}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=240)
     assert "loaded: []" in done.stdout, done.stdout + done.stderr
+
+
+def test_bad_dreamshaper_settings_fall_back_and_the_name_stays_reserved(qtbot, make_window, colour_onnx, capsys):
+    """A hand-edited settings file cannot stop the window, and no model can be installed as `dreamshaper`."""
+    from anime_desktop.cli import main as app
+    from anime_desktop.core.settings import Settings
+
+    settings = Settings.load()
+    settings.dreamshaper = {"seed": "7", "prompt": 5, "strength": 3.0, "steps": 12, "source": ["x"]}
+    settings.save()
+    window = make_window(0)
+    panel = window.stylize.dreamshaper
+    assert panel.steps.value() == 20 and panel.seed.value() == 1  # strength 3.0 is out of range: all defaults
+    assert panel.prompt.toPlainText().startswith("anime style") and panel.source.text() == ""
+    _choose(window, qtbot, "dreamshaper")
+    window.set_provider("cpu")  # no session to ask about: no false error
+    qtbot.wait(300)
+    assert not window.banner.isVisible() and "PyTorch" in window.provider_button.text()
+    window.compare.models.set_checked(["toon", "dreamshaper"])
+    window.close()
+    saved = Settings.load()
+    assert "dreamshaper" not in saved.compare_models and saved.last_model != "dreamshaper"
+    assert app(["models", "import", str(colour_onnx), "--name", "dreamshaper"]) != 0
+    assert "dreamshaper" in capsys.readouterr().err

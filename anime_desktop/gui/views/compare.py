@@ -107,7 +107,8 @@ class CompareView(QWidget):
         if self.source is None or not models:
             self.window.notify("To compare, stylize a photo first and tick at least one model")
             return
-        self.window.settings.compare_models = models
+        self.window.settings.compare_models = ([m for m in models if not diffusion.is_dreamshaper(m)]
+                                               or self.window.settings.compare_models)
         self.window.banner.hide()
         if self.handle is not None:
             self.handle.cancel()  # a new run replaces one still going; its late tiles are ignored

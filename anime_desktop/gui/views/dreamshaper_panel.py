@@ -7,7 +7,9 @@ dropped while it is chosen. The values are remembered in the settings (`dreamsha
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, fields
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -28,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from ... import diffusion
 from ...core import extras
+
+log = logging.getLogger(__name__)
 
 
 class DreamShaperPanel(QGroupBox):
@@ -65,7 +69,12 @@ class DreamShaperPanel(QGroupBox):
         self.max_side = self._number(QSpinBox(), 64, 2048, d.max_side, "Bigger photos are worked on at this size")
         self.max_side.setSingleStep(64)
         form = QFormLayout()
+        self.config = QLineEdit()
+        self.config.setPlaceholderText("only for one .safetensors file")
+        self.config.setToolTip("A Stable Diffusion 1.x pipeline folder (with model_index.json) describing a "
+                               "single .safetensors checkpoint; loading one file otherwise needs the Hub")
         form.addRow("Model", source_row)
+        form.addRow("Config", self.config)
         form.addRow("Prompt", self.prompt)
         form.addRow("Avoid", self.negative)
         form.addRow("Strength", self.strength)
@@ -122,19 +131,31 @@ class DreamShaperPanel(QGroupBox):
             scheduler=self.scheduler.currentText(), max_side=self.max_side.value())
 
     def run_settings(self, allow_download: bool = False) -> diffusion.DreamShaperRun:
-        return diffusion.DreamShaperRun(self.params(), None, allow_download, self.source.text().strip() or None)
+        config = self.config.text().strip()
+        return diffusion.DreamShaperRun(self.params(), Path(config) if config else None, allow_download,
+                                        self.source.text().strip() or None)
 
     def remembered(self) -> dict:
-        return {**asdict(self.params()), "source": self.source.text().strip()}
+        return {**asdict(self.params()), "source": self.source.text().strip(), "config": self.config.text().strip()}
 
     def restore(self, values: dict) -> None:
-        """Values from the settings file; one of the wrong type keeps the default."""
-        known = {f.name: f.type for f in fields(diffusion.Img2ImgParams)}
-        params = {k: v for k, v in values.items() if k in known}
+        """Values from the settings file; each of the wrong type (or out of range) keeps its default,
+        with one warning line naming it (CONTRACTS.md: no file the app reads can stop it starting)."""
+        defaults = diffusion.Img2ImgParams()
+        params = {}
+        for f in fields(diffusion.Img2ImgParams):
+            value, default = values.get(f.name, getattr(defaults, f.name)), getattr(defaults, f.name)
+            ok = isinstance(value, type(default)) or (isinstance(default, float) and type(value) is int)
+            if not ok or isinstance(value, bool):
+                log.warning("settings: dreamshaper.%s is %r, not a %s; using %r", f.name, value,
+                            type(default).__name__, default)
+                value = default
+            params[f.name] = value
         try:
             p = diffusion.Img2ImgParams(**params).check()
-        except (TypeError, diffusion.DiffusionError):
-            p = diffusion.Img2ImgParams()
+        except diffusion.DiffusionError as exc:
+            log.warning("settings: dreamshaper: %s; using the defaults", exc)
+            p = defaults
         self.prompt.setPlainText(p.prompt)
         self.negative.setPlainText(p.negative_prompt)
         self.strength.setValue(p.strength)
@@ -143,8 +164,9 @@ class DreamShaperPanel(QGroupBox):
         self.seed.setValue(p.seed)
         self.scheduler.setCurrentText(p.scheduler)
         self.max_side.setValue(p.max_side)
-        source = values.get("source")
-        self.source.setText(source if isinstance(source, str) else "")
+        for box, key in ((self.source, "source"), (self.config, "config")):
+            text = values.get(key)
+            box.setText(text if isinstance(text, str) else "")
 
     def working(self, fraction: float | None, message: str = "") -> None:
         """None: idle; otherwise the step bar at `fraction` with `message`."""
