@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import batch, pipeline, tempfiles
+from ..core.errors import AnimeDesktopError
 from ..core.extras import require
 from ..core.progress import null_progress
 
@@ -149,15 +150,38 @@ def _connect(ray, address: str) -> None:
     import ray.data
 
     quiet = {"logging_level": logging.WARNING, "log_to_driver": False, "include_dashboard": False}
-    if address == "local":
-        ray.init(num_cpus=os.cpu_count() or 1, **quiet)
-    else:
-        ray.init(address=address, **{k: v for k, v in quiet.items() if k != "include_dashboard"})
+    _reachable(address)
+    try:
+        if address == "local":
+            ray.init(num_cpus=os.cpu_count() or 1, **quiet)
+        else:
+            ray.init(address=address, **{k: v for k, v in quiet.items() if k != "include_dashboard"})
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = "start a local Ray instance" if address == "local" else f"reach the Ray cluster at {address}"
+        raise AnimeDesktopError(f"--ray: cannot {where}: {first}") from None
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = True
     # Start only when the whole pool is up: otherwise the first actor may take every photo
     # while the others are still starting, and a pool is what the user asked for.
     context.wait_for_min_actors_s = 300
+
+
+def _reachable(address: str, seconds: float = 10.0) -> None:
+    """Ray retries an unreachable head for many minutes; a plain connection attempt answers in seconds."""
+    import socket
+
+    if address in ("local", "auto"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise AnimeDesktopError(f"--ray {address}: give HOST:PORT (6379 for `ray start`, or ray://HOST:10001), "
+                                "`auto` or `local`")
+    try:
+        socket.create_connection((host, int(port)), timeout=seconds).close()
+    except OSError as exc:
+        raise AnimeDesktopError(f"--ray: cannot reach the Ray cluster at {address} "
+                                f"({exc.strerror or exc}); is `ray start --head` running there?") from None
 
 
 def _run_on_ray(ray, todo, models, options, tile_mp, ray_options: RayOptions) -> Iterator[RayEvent]:

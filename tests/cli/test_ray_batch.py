@@ -69,3 +69,18 @@ def test_without_the_extra_ray_says_what_to_install(tmp_path, capsys, monkeypatc
     assert app(["batch", str(folder), str(tmp_path / "out"), "-m", "toon", "--ray", "local"]) == 1
     assert "--ray needs the 'cluster' extra: pip install 'anime-desktop[cluster]'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_cluster_or_a_bad_address_is_one_line_in_seconds(tmp_path, capsys):
+    pytest.importorskip("ray", reason="the 'cluster' extra is not installed")
+    import socket
+
+    folder = _folder(tmp_path)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert app(["batch", str(folder), str(tmp_path / "out"), "-m", "toon", "--ray", f"127.0.0.1:{port}"]) == 1
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in capsys.readouterr().err
+    assert app(["batch", str(folder), str(tmp_path / "out"), "-m", "toon", "--ray", "headnode"]) == 1
+    assert "give HOST:PORT" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.png"))
