@@ -192,7 +192,8 @@ def _run_on_ray(ray, todo, models, options, tile_mp, ray_options: RayOptions) ->
     actors = max(1, min(ray_options.actors or cpus // max(ray_options.threads, 1), len(todo)))
     rows = [{"src": str(job.src), "targets": [[t.model, str(t.dst)] for t in job.targets]} for job in todo]
     data = ray.data.from_items(rows, override_num_blocks=len(rows))  # one photo per block: every actor gets work
-    results = data.map_batches(StylizeActor, batch_size=1, concurrency=actors, num_cpus=ray_options.threads,
+    results = data.map_batches(StylizeActor, batch_size=1, compute=ray.data.ActorPoolStrategy(size=actors),
+                               num_cpus=ray_options.threads,
                                fn_constructor_args=(shipments, options, tile_mp, ray_options.threads),
                                batch_format="numpy")
     log.info("ray batch: %d photos on %d actors at %s", len(rows), actors, ray_options.address)
