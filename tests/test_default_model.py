@@ -91,6 +91,7 @@ def test_faces_work_out_of_the_box(tmp_path):
     assert grid.shape[0] >= 4 * 64 and grid.std() > 20  # sixteen faces, not a blank sheet
 
 
+@pytest.mark.slow  # 2 min: 1000 faces rendered and generated, SWD between them
 def test_shipped_faces_are_distinct_and_far_better_than_untrained():
     """The card's SWD is recomputed here on the shipped file (same seeds, same held-out renders)."""
     pytest.importorskip("torch", reason="SWD lives in the trainer (train extra)")

@@ -125,6 +125,7 @@ def test_conditional_models_take_a_label(tmp_path, capsys):
     assert app(["faces", "-m", str(model), "-n", "1", "--label", "7", "-o", str(tmp_path / "bad.png")]) == 1
 
 
+@pytest.mark.slow  # 1 min: a whole (short) faces build
 def test_build_faces_ships_only_what_passes_its_gate(tmp_path, monkeypatch, capsys):
     """The whole build on a tiny budget: 2 steps cannot halve SWD, so nothing ships and the card
     says why; with the gate lifted, the model, its discriminator and the card land in --out and
