@@ -132,8 +132,15 @@ def device_for(provider: str) -> str:
 def load(spec: DreamShaperSource, provider: str = "auto", progress: Progress | None = None) -> DiffusionModel:
     """Open the pipeline named by `spec` on the device `provider` allows."""
     require("diffusion", "DreamShaper")
+    import diffusers
     import torch
+    import transformers
     from diffusers import StableDiffusionImg2ImgPipeline
+
+    # Their "Loading pipeline components" bars are noise on a terminal and in a log; a Hub
+    # download keeps huggingface_hub's own bar, and the window gets progress through `progress`.
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
 
     progress = progress or null_progress()
     device = device_for(provider)

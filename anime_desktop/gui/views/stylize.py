@@ -234,11 +234,14 @@ class StylizeView(QWidget):
                                   self.window.settings.tile_mp, self.dreamshaper_run(model)),
                      live_key=f"restyle:{result.path}", path=result.path)
 
-    def _track_dreamshaper(self, handle, path: Path) -> None:
+    def _track_dreamshaper(self, handle, path: Path | None) -> None:
+        """The panel's bar and Cancel follow `handle`; a photo that met "not downloaded" waits for the download."""
+        prefix = f"{path.name}: " if path else ""
         self.sd_handles.append(handle)
-        self.dreamshaper.working(0.0, f"{path.name}: waiting")
-        handle.progressed.connect(lambda f, m: self.dreamshaper.working(f, f"{path.name}: {m}"))
-        handle.errored.connect(lambda error: self.sd_waiting.append(path) if error.kind == "NotDownloaded" else None)
+        self.dreamshaper.working(0.0, f"{prefix}waiting")
+        handle.progressed.connect(lambda f, m: self.dreamshaper.working(f, f"{prefix}{m}"))
+        if path is not None:
+            handle.errored.connect(lambda e: self.sd_waiting.append(path) if e.kind == "NotDownloaded" else None)
 
         def done() -> None:
             if handle in self.sd_handles:
@@ -258,9 +261,7 @@ class StylizeView(QWidget):
         model = self.window.current_model() or diffusion.NAME
         model = model if diffusion.is_dreamshaper(model) else diffusion.NAME
         handle = self.window.engine.submit(jobs.prepare_look(model, self.dreamshaper_run(model, allow_download=True)))
-        self.sd_handles.append(handle)
-        self.dreamshaper.working(0.0, "Downloading DreamShaper…")
-        handle.progressed.connect(lambda f, m: self.dreamshaper.working(f, m))
+        self._track_dreamshaper(handle, None)
 
         def ready(_name) -> None:
             waiting, self.sd_waiting = self.sd_waiting, []
@@ -268,8 +269,6 @@ class StylizeView(QWidget):
             if waiting and diffusion.is_dreamshaper(self.window.current_model()):
                 self._stylize_files(waiting)
         handle.returned.connect(ready)
-        handle.finished.connect(lambda: (self.sd_handles.remove(handle) if handle in self.sd_handles else None,
-                                         None if self.sd_handles else self.dreamshaper.working(None, "")))
 
     # --- engine replies -----------------------------------------------------------------
     def _on_result(self, value: jobs.Stylized) -> None:
