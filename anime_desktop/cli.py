@@ -229,6 +229,10 @@ def _model_options(p: argparse.ArgumentParser, many: bool = False) -> None:
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: one per core)")
     p.add_argument("--tile-mp", type=float, default=None, metavar="MP",
                    help="megapixels per model pass; larger images go through overlapping tiles (default 2)")
+    p.add_argument("--work-mp", default=None, metavar="MP|full|auto",
+                   help="size a look is applied at: megapixels for every model, 'full' for each photo's own "
+                        "size, 'auto' for each model's own (ours: about 1 MP; imported models: full). "
+                        "Default: settings, auto")
     _convention_options(p)
 
 
@@ -273,6 +277,9 @@ def _pairs_arguments(p: argparse.ArgumentParser, b_is: str) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the colour jitter (default 0)")
     p.add_argument("--exclude", default="", metavar="STEMS",
                    help="comma-separated file stems to leave out (held-out evaluation photos)")
+    p.add_argument("--work-mp", default=None, metavar="MP|full|auto",
+                   help="bring each photo to this many megapixels before the scales apply ('full': as it is; "
+                        "default auto: the teacher's working size, about 1 MP for our looks)")
 
 
 def _name(text: str) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import diffusion
 from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
-from .core import batch, imageio, latent, model_store, pipeline, tempfiles
+from .core import batch, imageio, latent, model_store, pipeline, tempfiles, worksize
 from .core.progress import Progress
 from .core.settings import Settings
 from .diffusion.options import from_arguments
@@ -116,7 +116,18 @@ def _runner(model: LoadedModel, ns) -> StylizeRunner:
     tile_mp = ns.tile_mp if ns.tile_mp is not None else Settings.load().tile_mp
     if tile_mp <= 0:
         raise UsageError("--tile-mp must be positive")
-    return StylizeRunner(model, tile_mp=tile_mp)
+    return StylizeRunner(model, tile_mp=tile_mp, work_mp=work_mp_of(ns))
+
+
+def work_mp_of(ns) -> float | None:
+    """--work-mp, else the setting (None: each model's own working size)."""
+    text = getattr(ns, "work_mp", None)
+    if text is None:
+        return Settings.load().work_mp
+    try:
+        return worksize.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--work-mp: {exc}") from None
 
 
 def writable_folder(folder: Path | None) -> None:
@@ -192,7 +203,7 @@ def _ray_batch(ns, jobs, loaded, options, total: int) -> Counter:
     workers: Counter = Counter()
 
     stream = ray_batch.run(jobs, loaded, options, tile_mp,
-                           ray_batch.RayOptions(ns.ray, ns.ray_actors, max(ns.threads, 1)))
+                           ray_batch.RayOptions(ns.ray, ns.ray_actors, max(ns.threads, 1)), work_mp=work_mp_of(ns))
 
     def events():
         for item in stream:
@@ -353,7 +364,11 @@ def pairs(ns) -> int:
     sources = batch.discover(ns.in_dir, exclude=ns.out_dir)
     for half in ("A", "B"):
         tempfiles.sweep_stale(ns.out_dir / half)
-    plan = toon_pairs.PairPlan(scales=scales, jitters=ns.jitters, seed=ns.seed, exclude=exclude)
+    try:
+        work_mp = worksize.parse(ns.work_mp)
+    except ValueError as exc:
+        raise UsageError(f"--work-mp: {exc}") from None
+    plan = toon_pairs.PairPlan(scales=scales, jitters=ns.jitters, seed=ns.seed, exclude=exclude, work_mp=work_mp)
     cache = ModelCache(config=SessionConfig(provider=ns.provider)) if ns.provider else None
     used = len({s.stem for s in sources} - exclude)
     bar = progress_bar(max(used * plan.renders_per_photo(), 1), "pairs")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anime_desktop.core import batch, imageio
+from anime_desktop.core import batch, imageio, modelfile
 from anime_desktop.engine.runners import StylizeRunner
 
 from . import default_quality as dq
@@ -158,9 +158,11 @@ def frame_times(student: Path, teacher, width: int = 1280, height: int = 720, ro
 def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DEFAULT_STEPS,
           held_out: list[str] = (), gates: Gates | None = Gates(), slow: bool = False,
           speed: bool = True, install: bool = True, dreamshaper=None, style: str | None = None,
-          source_url: str | None = None) -> Student:
+          source_url: str | None = None, work_mp: float | None = None) -> Student:
     """`dreamshaper` (a `DreamShaperRun`) is the prompt, seed and steps a DreamShaper teacher runs with;
-    such a teacher takes seconds a photo, so its pairs are rendered as with --slow (one scale)."""
+    such a teacher takes seconds a photo, so its pairs are rendered as with --slow (one scale).
+    `work_mp` (None: the teacher's own working size, 0: none) is the size the look is learned and
+    judged at, and the student's own working size."""
     from anime_desktop import diffusion
     from anime_desktop.diffusion.options import to_arguments
     from anime_desktop.engine.importer import import_model
@@ -184,7 +186,8 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
         teacher_name, teacher_style, licence = file_label(source), "DreamShaper", source.license
     else:
         # Fails here, before any work, for a model that cannot stylize.
-        loaded, teach = open_teacher(teacher)
+        loaded, teach = open_teacher(teacher, work_mp=work_mp)
+        work_mp = loaded.info.work_mp if work_mp is None else work_mp
         teacher_name, teacher_style = loaded.info.name, loaded.info.style or loaded.info.name
         licence = loaded.info.license or "unknown"
     work.mkdir(parents=True, exist_ok=True)
@@ -193,7 +196,8 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     for stale in (run_dir, pairs):
         shutil.rmtree(stale, ignore_errors=True)  # a rebuild starts from scratch: same command, same result
     run("render pairs", ["anime_desktop", "pairs", str(photos_dir), str(pairs), "--teacher", str(teacher),
-                         "--exclude", ",".join(p.stem for p in held), *(["--slow"] if slow else []), *sd_args])
+                         "--exclude", ",".join(p.stem for p in held), *(["--slow"] if slow else []), *sd_args,
+                         *(["--work-mp", f"{work_mp:g}" if work_mp else "full"] if loaded is not None else [])])
     calibration = work / "calibration"
     shutil.rmtree(calibration, ignore_errors=True)
     calibration.mkdir()
@@ -210,6 +214,9 @@ def build(teacher: str, photos_dir: Path, name: str, work: Path, steps: int = DE
     run("export FP32", ["export", "onnx", str(run_dir), "-o", str(fp32), *facts])
     run("export INT8", ["export", "int8", str(fp32), "--calibration", str(calibration), "-o", str(int8),
                         "--count", str(len(list(calibration.iterdir())))])
+    if work_mp:  # the student is applied at its teacher's working size: that is the look it learned
+        for file in (fp32, int8):
+            modelfile.rewrite_metadata(file, {"work_mp": f"{work_mp:g}"})
     print("== check: held-out", ", ".join(p.stem for p in held), flush=True)
     held_rgb = {p.stem: imageio.load_image(p).rgb for p in held}
     if teach is None:  # DreamShaper, now that the pairs child and training are done with the memory

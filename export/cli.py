@@ -61,10 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build-default", help="rebuild the shipped default model (toon pairs -> train -> INT8)")
     p.add_argument("--kodak", type=Path, required=True, help="the Kodak24 folder (kodim01.png ... kodim24.png)")
-    p.add_argument("--work", type=Path, default=Path("build/default-model"), help="working folder")
+    p.add_argument("--work", type=Path, default=None, help="working folder (default build/<look>-model)")
     p.add_argument("--out", type=Path, default=Path("resources/models"), help="where to ship the files")
     p.add_argument("--steps", type=int, default=None, help="training steps (default 4500)")
     p.add_argument("--reference", type=Path, help="an .onnx model to compare speed with (AnimeGANv3 tiny_Cute)")
+    p.add_argument("--work-mp", default=None, metavar="MP|full",
+                   help="learn and judge the look at this working size (default: the look's own, 1 MP)")
+    p.add_argument("--look", choices=("toon", "cel"), default="toon",
+                   help="which built-in look: toon (toon-default, the default) or cel (cel-default)")
+    p.add_argument("--faces", type=Path, action="append", default=[], metavar="DIR",
+                   help="more photos with faces for the ink-on-skin gate (first 120 of each; local measurement "
+                        "only, e.g. selfie2anime_1000/trainA); repeatable")
     p.set_defaults(func=_build_default)
 
     p = sub.add_parser("build-student", help="distil any look into a fast model of your own (pairs -> train -> INT8)")
@@ -80,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slow", action="store_true", help="fewer scales, for a teacher that takes seconds a photo")
     p.add_argument("--work", type=Path, default=None, help="working folder (default build/student-NAME)")
     p.add_argument("--no-speed", dest="speed", action="store_false", help="skip the 720p speed comparison")
+    p.add_argument("--work-mp", default=None, metavar="MP|full",
+                   help="the size the look is learned at and the student's own working size "
+                        "(default: the teacher's; 1 MP for toon and cel, full for imported models)")
     add_diffusion_options(p, steps="--sd-steps")
     p.set_defaults(func=_build_student)
 
@@ -172,7 +182,18 @@ def _build_default(ns) -> int:
     if missing:
         raise ValueError(f"{ns.kodak} lacks {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}: "
                          "build-default needs the whole Kodak24 set")
-    return build(ns.kodak, ns.work, ns.out, ns.steps or DEFAULT_STEPS, ns.reference)
+    work = ns.work or Path("build") / ("default-model" if ns.look == "toon" else f"{ns.look}-model")
+    return build(ns.kodak, work, ns.out, ns.steps or DEFAULT_STEPS, ns.reference, look=ns.look, faces=ns.faces,
+                 work_mp=_work_mp(ns))
+
+
+def _work_mp(ns) -> float | None:
+    from anime_desktop.core import worksize
+
+    try:
+        return worksize.parse(ns.work_mp)
+    except ValueError as exc:
+        raise SystemExit(f"anime-export: --work-mp: {exc}") from None
 
 
 def _build_student(ns) -> int:
@@ -185,7 +206,7 @@ def _build_student(ns) -> int:
     held = [v.strip() for v in ns.held_out.split(",") if v.strip()]
     student = build(ns.teacher, ns.photos, ns.name, ns.work or Path("build") / f"student-{ns.name}",
                     ns.steps or DEFAULT_STEPS, held, Gates.parse(ns.gates), ns.slow, ns.speed,
-                    dreamshaper=from_arguments(ns))
+                    dreamshaper=from_arguments(ns), work_mp=_work_mp(ns))
     print(f"model card: {student.card}")
     return 0 if student.installed else 1
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from anime_desktop.core import imageio, toon
-from anime_desktop.engine.loader import load_model
+from anime_desktop.core import imageio
+from anime_desktop.engine.loader import load_model, toon_model
 from anime_desktop.engine.runners import StylizeRunner
 from anime_desktop.engine.session import SessionConfig
 
@@ -70,16 +70,24 @@ def held_out_photos(kodak: Path) -> dict[str, np.ndarray]:
     return {name: imageio.load_image(Path(kodak) / f"{name}.png").rgb for name in HELD_OUT}
 
 
-def teacher_psnr(photos: dict[str, np.ndarray]) -> float:
-    """Mean PSNR of the toon teacher to the photo: ≤ 21 dB means the teacher is a real change."""
-    return float(np.mean([psnr(rgb, toon.render(rgb)) for rgb in photos.values()]))
+def toon_look():
+    """The `toon` teacher as the app runs it: at its working size, the result at the photo's size."""
+    return StylizeRunner(toon_model()).run
 
 
-def evaluate(model: Path, photos: dict[str, np.ndarray]) -> Report:
+def teacher_psnr(photos: dict[str, np.ndarray], teacher=None) -> float:
+    """Mean PSNR of the teacher (default `toon`) to the photo: ≤ 21 dB means the look is a real change."""
+    teacher = teacher or toon_look()
+    return float(np.mean([psnr(rgb, teacher(rgb)) for rgb in photos.values()]))
+
+
+def evaluate(model: Path, photos: dict[str, np.ndarray], teacher=None) -> Report:
+    """The model against its teacher (default `toon`), both at their working size, as the app runs them."""
     runner = StylizeRunner(load_model(model, SessionConfig(provider="cpu", spinning=False)))
+    teacher = teacher or toon_look()
     report = Report(str(model))
     for name, rgb in photos.items():
-        target, out = toon.render(rgb), runner.run(rgb)
+        target, out = teacher(rgb), runner.run(rgb)
         report.images.append(ImageScore(name, psnr(out, target), ssim(out, target), psnr(rgb, target),
                                         psnr(luma(out), luma(rgb))))
     return report
@@ -87,12 +95,14 @@ def evaluate(model: Path, photos: dict[str, np.ndarray]) -> Report:
 
 def interleaved_times(models: dict[str, Path], width: int, height: int, rounds: int = 7) -> dict[str, float]:
     """Median seconds per frame for each model, run in turn (A, B, C, A, B, C, ...) in one process
-    with ORT spinning off, so every model sees the same machine load (CONTRACTS.md)."""
+    with ORT spinning off, so every model sees the same machine load (CONTRACTS.md). Each network
+    runs on the frame as it is (working size off), so the figures compare networks, not resizes."""
     import time
 
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
-    runners = {name: StylizeRunner(load_model(path, SessionConfig(provider="cpu", spinning=False)), tile_mp=8.0)
+    runners = {name: StylizeRunner(load_model(path, SessionConfig(provider="cpu", spinning=False)), tile_mp=8.0,
+                                   work_mp=0)
                for name, path in models.items()}
     times: dict[str, list[float]] = {name: [] for name in runners}
     for runner in runners.values():

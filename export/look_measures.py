@@ -126,3 +126,61 @@ def speckles_per_mp(look: Look, photos: list[np.ndarray], below: int = 12) -> fl
         specks += int((small[1:] & (dark_in_photo[1:] == 0)).sum())
         pixels += rgb.shape[0] * rgb.shape[1]
     return specks / (pixels / 1e6)
+
+
+GATE_SKIN, GATE_LINES, GATE_SCALE_DB, GATE_FADE_DB, MIN_FACES = 0.01, 0.45, 26.0, 1.0, 80
+
+
+@dataclass
+class LookReport:
+    """All four measures of one look, as the build's gates and the model card read them."""
+
+    skin: SkinInk
+    lines: float
+    scale_db: float
+    fade_db: float
+    specks: float
+
+    def failures(self, lines_gate: bool = True) -> list[str]:
+        out = []
+        if self.skin.faces < MIN_FACES:
+            out.append(f"ink on skin measured over {self.skin.faces} faces (< {MIN_FACES}: give more with --faces DIR)")
+        if self.skin.share > GATE_SKIN:
+            out.append(f"ink on skin {self.skin.share * 100:.2f} % > {GATE_SKIN * 100:g} %")
+        if lines_gate and self.lines < GATE_LINES:
+            out.append(f"lines kept {self.lines * 100:.1f} % < {GATE_LINES * 100:g} %")
+        if self.scale_db < GATE_SCALE_DB:
+            out.append(f"scale consistency {self.scale_db:.1f} dB < {GATE_SCALE_DB:g}")
+        if self.fade_db > GATE_FADE_DB:
+            out.append(f"the look fades on big photos: {self.fade_db:+.1f} dB closer to the photo (> {GATE_FADE_DB:g})")
+        return out
+
+    def row(self, label: str) -> str:
+        return (f"| {label} | {self.skin.share * 100:.2f} % ({self.skin.faces} faces) | {self.lines * 100:.1f} % | "
+                f"{self.scale_db:.1f} dB ({self.fade_db:+.1f} dB) | {self.specks:.0f} |")
+
+    HEADER = ("| look | ink on skin | lines kept | scale consistency (fade) | specks / MP |\n"
+              "|---|---|---|---|---|")
+
+
+def measure(look: Look, held: list[np.ndarray], face_photos: list[np.ndarray]) -> LookReport:
+    """Every measure of `look`; lines, scale and speckles on the held-out photos, skin on the faces."""
+    scale = [scale_consistency(look, p) for p in held]
+    return LookReport(ink_on_skin(look, face_photos), lines_kept(look, held),
+                      float(np.mean([s.psnr_db for s in scale])), float(np.mean([s.fade_db for s in scale])),
+                      speckles_per_mp(look, held))
+
+
+def photos_with_faces(folders: list[Path], limit: int = 120) -> list[np.ndarray]:
+    """Up to `limit` photos from each folder (sorted by name) for the ink-on-skin measure."""
+    from anime_desktop.core import batch, imageio
+    from anime_desktop.core.errors import AnimeDesktopError
+
+    photos = []
+    for folder in folders:
+        for path in batch.discover(Path(folder))[:limit]:
+            try:
+                photos.append(imageio.load_image(path).rgb)
+            except AnimeDesktopError:
+                continue
+    return photos

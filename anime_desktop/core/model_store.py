@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from . import datafiles, modelfile, paths, tempfiles, toon
+from . import classical, datafiles, modelfile, paths, tempfiles
 from .errors import ModelFileError, ModelNotFoundError
 from .resources import resource_path
 from .types import IOConvention
@@ -54,7 +54,8 @@ DREAMSHAPER = "dreamshaper"  # `-m dreamshaper[:SOURCE]` (anime_desktop.diffusio
 
 def reserved(name: str) -> bool:
     """Names an import may not take: the classical `toon` style, DreamShaper and the shipped models."""
-    return name in (toon.NAME, DREAMSHAPER) or name.startswith(DREAMSHAPER + ":") or name in shipped()
+    return (name in classical.LOOKS or name == DREAMSHAPER or name.startswith(DREAMSHAPER + ":")
+            or name in shipped())
 
 
 def resolve(model: str, task: str | None = None) -> tuple[str, Path]:
@@ -81,7 +82,7 @@ JOBS = {"image-to-image": "stylize", "latent-to-image": "draw faces"}
 
 def names_for(task: str | None = None) -> list[str]:
     """Names of the models that can do `task` (all when None), the built-in `toon` included."""
-    names = [toon.NAME] if task in (None, "image-to-image") else []
+    names = list(classical.LOOKS) if task in (None, "image-to-image") else []
     for name, path in {**shipped(), **installed()}.items():
         try:
             kind = modelfile.read_metadata(path).get("task", "image-to-image")

@@ -35,6 +35,7 @@ KEYS: dict[str, str] = {
     "precision": "fp32, fp16 or int8",
     "license": "SPDX identifier where one exists (Apache-2.0, CC-BY-NC-4.0, ...)",
     "source": "where the weights came from (a run folder, a URL, a paper)",
+    "work_mp": "megapixels the look is applied at (photos brought up or down to it); absent: the photo's size",
 }
 
 MAX_MODEL_BYTES = 2 * 1024**3  # protobuf's own limit for a single-file model
@@ -193,7 +194,17 @@ def model_info(path: str | Path, name: str, meta: dict[str, str], io: IOConventi
         source=meta.get("source", ""),
         io=io,
         has_metadata="family" in meta or "layout" in meta,
+        work_mp=_work_mp(meta.get("work_mp", "")),
     )
+
+
+def _work_mp(text: str) -> float:
+    """A malformed value means "the photo's own size", the behaviour of files without the key."""
+    try:
+        value = float(text)
+    except ValueError:
+        return 0.0
+    return value if 0.01 <= value <= 100 else 0.0
 
 
 def _to_text(value: object) -> str:

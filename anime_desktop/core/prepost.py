@@ -58,6 +58,13 @@ def resize_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
 
 
+def to_megapixels(rgb: np.ndarray, megapixels: float) -> np.ndarray:
+    """Resize (keeping aspect) to about `megapixels`, up or down: the working size of a look."""
+    h, w = rgb.shape[:2]
+    scale = (megapixels * 1e6 / (h * w)) ** 0.5
+    return resize_to(rgb, max(1, round(w * scale)), max(1, round(h * scale)))
+
+
 def upscale_to_minimum(rgb: np.ndarray, min_size: int) -> np.ndarray:
     """Enlarge (keeping aspect) so both sides reach `min_size`; tiny inputs are never an error."""
     h, w = rgb.shape[:2]

@@ -43,6 +43,7 @@ class Settings(BaseModel):
     jpeg_quality: int = Field(95, ge=1, le=100)
     max_side: int = Field(0, ge=0)
     tile_mp: float = Field(2.0, gt=0)
+    work_mp: float | None = Field(None, ge=0, le=50)  # working size: None each model's own, 0 full (worksize.py)
     keep_colours: float = Field(0.0, ge=0, le=1)
     compare_models: list[str] = Field(default_factory=list)
     dreamshaper: dict = Field(default_factory=dict)  # the Stylize panel's prompt, strength, steps, seed...

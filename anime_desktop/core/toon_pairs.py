@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import imageio, toon
+from . import imageio, prepost, toon
 from .errors import AnimeDesktopError
 from .progress import Progress, null_progress
 
@@ -33,6 +33,9 @@ class PairPlan:
     jitters: int = 2  # colour-jittered copies per scale, besides the untouched one
     seed: int = 0
     exclude: frozenset[str] = frozenset()  # file stems never rendered (held-out evaluation images)
+    # Megapixels each photo is brought to before the scales apply (None or 0: as it is). A look with a
+    # working size sees every photo at that size in the app, so its student learns from that size.
+    work_mp: float | None = None
 
     def renders_per_photo(self) -> int:
         return len(self.scales) * (self.jitters + 1)
@@ -49,6 +52,8 @@ def jitter_colours(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def variants(rgb: np.ndarray, plan: PairPlan, rng: np.random.Generator) -> Iterator[tuple[str, np.ndarray]]:
+    if plan.work_mp:
+        rgb = prepost.to_megapixels(rgb, plan.work_mp)
     for scale in plan.scales:
         h, w = rgb.shape[:2]
         size = (max(1, round(w * scale)), max(1, round(h * scale)))

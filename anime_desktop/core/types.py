@@ -77,6 +77,7 @@ class ModelInfo:
     source: str = ""
     io: IOConvention = field(default_factory=IOConvention)
     has_metadata: bool = False
+    work_mp: float = 0.0  # the working size its look is defined at; 0: the photo's own size
 
     @property
     def is_generator_of_faces(self) -> bool:

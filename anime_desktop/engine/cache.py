@@ -12,8 +12,8 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from ..core import model_store, toon
-from .loader import LoadedModel, load_model, toon_model
+from ..core import classical, model_store
+from .loader import LoadedModel, classical_model, load_model
 from .ranker import Ranker, ranker_for
 from .session import SessionConfig
 
@@ -43,8 +43,8 @@ class ModelCache:
             self.generation += 1
 
     def get(self, model: str | Path, overrides: dict | None = None) -> LoadedModel:
-        if str(model) == toon.NAME:
-            return toon_model()
+        if classical.get(model):
+            return classical_model(str(model))
         _, path = model_store.resolve(str(model))
         key = self._key("model", path, tuple(sorted((overrides or {}).items())))
         return self._cached(key, lambda: load_model(model, self.config, overrides))

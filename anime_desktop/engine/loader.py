@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import model_store, modelfile, toon
+from ..core import classical, model_store, modelfile, toon
 from ..core.errors import ModelFileError
 from ..core.types import IOConvention, ModelInfo
 from . import detect
@@ -33,13 +33,19 @@ class LoadedModel:
 CLASSICAL_PROVIDER = "CPU (OpenCV)"
 
 
-def toon_model() -> LoadedModel:
-    """The reserved `toon` name: the classical renderer behind the same interface as a model file."""
-    info = ModelInfo(path=Path(toon.NAME), name=toon.NAME, family="classical", style="toon",
-                     precision="classical", license="Apache-2.0", source="anime_desktop.core.toon",
-                     io=IOConvention(), has_metadata=True)
+def classical_model(name: str) -> LoadedModel:
+    """A reserved classical look (`toon`, `cel`): its renderer behind the same interface as a model file."""
+    look = classical.LOOKS[name]
+    info = ModelInfo(path=Path(look.name), name=look.name, family="classical", style=look.style,
+                     precision="classical", license="Apache-2.0", source=f"anime_desktop.core.{look.name}",
+                     io=IOConvention(), has_metadata=True, work_mp=look.work_mp)
     return LoadedModel(info=info, session=None, input_name="", provider=CLASSICAL_PROVIDER, sha256="",
-                       render=toon.render)
+                       render=look.render)
+
+
+def toon_model() -> LoadedModel:
+    """The reserved `toon` name (the default model's teacher)."""
+    return classical_model(toon.NAME)
 
 
 def load_model(model: str | Path, config: SessionConfig = SessionConfig(),
@@ -50,8 +56,8 @@ def load_model(model: str | Path, config: SessionConfig = SessionConfig(),
     `task` (image-to-image, latent-to-image) names the job the caller wants: an unknown name's
     error then lists only the models that can do it.
     """
-    if str(model) == toon.NAME:
-        return toon_model()
+    if classical.get(model):
+        return classical_model(str(model))
     name, path = model_store.resolve(str(model), task)
     meta = modelfile.read_metadata(path)  # raises ModelFileError for non-ONNX / truncated files
     session, provider = open_session(path, config)

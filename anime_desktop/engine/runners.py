@@ -3,7 +3,10 @@
 `StylizeRunner` hides every model constraint from callers: inputs smaller than the
 model's minimum are upscaled and brought back, odd sizes are reflect-padded to the size
 multiple and cropped, fixed-size models get a resize, and images over the tile budget go
-through `core.tiling`. `GeneratorRunner` maps latent vectors to images (DCGAN).
+through `core.tiling`. A look defined at a working size (ModelInfo.work_mp, CONTRACTS.md) sees every
+photo at that size, small ones brought up and big ones down, and the result goes back to the photo's
+size: a look defined in pixels would otherwise fade on a 12 MP photo and swamp a thumbnail.
+`GeneratorRunner` maps latent vectors to images (DCGAN).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ DEFAULT_TILE_MP = 2.0
 
 
 class StylizeRunner:
-    def __init__(self, model: LoadedModel, tile_mp: float = DEFAULT_TILE_MP) -> None:
+    def __init__(self, model: LoadedModel, tile_mp: float = DEFAULT_TILE_MP, work_mp: float | None = None) -> None:
+        """`work_mp`: None for the model's own working size, 0 for the photo's size, else megapixels."""
         if model.info.io.latent_dim:
             raise InferenceError(f"{model.info.name} generates images from latents; it cannot stylize a photo")
         self.model = model
         self.io = model.info.io
         self.tile_px = max(tile_mp, 0.01) * 1e6
+        self.work_mp = model.info.work_mp if work_mp is None else max(work_mp, 0.0)
 
     def run(self, rgb: np.ndarray, progress: Progress | None = None) -> np.ndarray:
         """Stylize an HxWx3 uint8 RGB image; the result has the same size."""
@@ -35,7 +40,8 @@ class StylizeRunner:
             fh, fw = self.io.fixed_size
             out = self._infer(prepost.resize_to(rgb, fw, fh))
             return prepost.resize_to(out, w, h)
-        work = prepost.upscale_to_minimum(rgb, self.io.min_size)
+        work = prepost.to_megapixels(rgb, self.work_mp) if self.work_mp else rgb
+        work = prepost.upscale_to_minimum(work, self.io.min_size)
         if tiling.needs_tiles(*work.shape[:2], self.tile_px):
             out = tiling.run_tiled(work, self._infer_any, self.tile_px, self.io.size_multiple, progress)
         else:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import diffusion
-from ..core import extras, logs, pipeline
+from ..core import extras, logs, pipeline, worksize
 from ..core.resources import resource_path
 from ..core.settings import Settings
 from ..jobs import catalog
@@ -123,7 +123,40 @@ class MainWindow(QMainWindow):
         for theme in THEMES:
             view_menu.addAction(QAction(f"{theme.title()} theme", self,
                                         triggered=lambda checked=False, t=theme: self.apply_theme(t)))
+        view_menu.addSeparator()
+        view_menu.addMenu(self._work_size_menu())
         self._build_help_menu()
+
+    WORK_SIZES = ((None, "Each model's own (built-in looks: 1 MP)"), (0.0, "Each photo's own size"),
+                  (0.5, "0.5 MP"), (1.0, "1 MP"), (2.0, "2 MP"), (4.0, "4 MP"))
+
+    def _work_size_menu(self) -> QMenu:
+        """The working size (core/worksize.py): what size a look is applied at, so that it looks the
+        same on a phone photo and a thumbnail. A setting, shown where the other view choices are."""
+        menu = QMenu("Working size", self)
+        menu.setToolTipsVisible(True)
+        self.work_size_actions = QActionGroup(self)
+        current = self.settings.work_mp
+        if current not in [v for v, _ in self.WORK_SIZES]:
+            menu_sizes = (*self.WORK_SIZES, (current, f"{current:g} MP"))
+        else:
+            menu_sizes = self.WORK_SIZES
+        for value, label in menu_sizes:
+            action = QAction(label, self, checkable=True)
+            action.setData(value)
+            action.setChecked(value == current)
+            action.setToolTip("Photos are brought up or down to this size, stylized, and returned at their own size")
+            action.triggered.connect(lambda checked=False, v=value: self.set_work_size(v))
+            self.work_size_actions.addAction(action)
+            menu.addAction(action)
+        return menu
+
+    def set_work_size(self, value: float | None) -> None:
+        self.settings.work_mp = value
+        for action in self.work_size_actions.actions():
+            action.setChecked(action.data() == value)
+        self.status(f"Working size: {worksize.describe(value)}")
+        self.stylize.restyle_all()
 
     def _provider_button(self) -> QToolButton:
         """The provider in use, as a button whose menu is the provider choice."""

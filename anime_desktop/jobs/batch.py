@@ -36,7 +36,7 @@ class BatchResult:
 
 
 def run_batch(in_dir: Path, out_dir: Path, models: list[str], options: pipeline.StylizeOptions,
-              recursive: bool, tile_mp: float):
+              recursive: bool, tile_mp: float, work_mp: float | None = None):
     """Generator factory: yields a BatchProgress per output; returns a BatchResult."""
     def job(ctx):
         if Path(out_dir).resolve() == Path(in_dir).resolve():
@@ -50,7 +50,7 @@ def run_batch(in_dir: Path, out_dir: Path, models: list[str], options: pipeline.
             raise AnimeDesktopError(f"no images found in {in_dir}")
         jobs = batch.plan(sources, in_dir, out_dir, list(names.values()), options.output)
         tempfiles.sweep_for([t.dst for job in jobs for t in job.targets])  # a killed run's leftovers
-        infer = {names[m]: _infer(StylizeRunner(model, tile_mp)) for m, model in loaded.items()}
+        infer = {names[m]: _infer(StylizeRunner(model, tile_mp, work_mp)) for m, model in loaded.items()}
         start, seen, failures, written = time.perf_counter(), set(), [], 0
         for event in batch.run_batch(jobs, lambda m: infer[m], options, ctx.progress):
             seen.add(event.src)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import model_store, modelfile, toon
+from ..core import classical, model_store, modelfile
 from ..core.errors import AnimeDesktopError
 
 IMAGE_TO_IMAGE, LATENT_TO_IMAGE = "image-to-image", "latent-to-image"
@@ -42,11 +42,15 @@ class ModelRow:
         return "built-in" if self.builtin else "installed"
 
 
+DEFAULT_LOOK = "toon-default-int8"
+
+
 def catalog() -> list[ModelRow]:
     shipped = sorted(model_store.shipped().items(), key=lambda item: ("int8" not in item[0], item[0]))
     rows = [_row(name, path, False) for name, path in sorted(model_store.installed().items())]
     rows += [_row(name, path, True) for name, path in shipped]
-    rows.append(ModelRow(toon.NAME, Path(toon.NAME), "classical", "toon", "-", "Apache-2.0", 0.0, builtin=True))
+    rows += [ModelRow(look.name, Path(look.name), "classical", look.style, "-", "Apache-2.0", 0.0, builtin=True)
+             for look in classical.LOOKS.values()]
     return rows
 
 
@@ -83,9 +87,10 @@ def faces_names(rows: list[ModelRow] | None = None) -> list[str]:
 
 
 def shipped_default(rows: list[ModelRow] | None = None) -> str | None:
-    """The first shipped style model (the INT8 default), or None in a build without one."""
-    return next((r.name for r in for_task(catalog() if rows is None else rows, IMAGE_TO_IMAGE)
-                 if r.builtin and r.name != toon.NAME), None)
+    """The shipped default look (`toon-default-int8`), else the first shipped style model, or None."""
+    shipped = [r.name for r in for_task(catalog() if rows is None else rows, IMAGE_TO_IMAGE)
+               if r.builtin and not classical.get(r.name)]
+    return DEFAULT_LOOK if DEFAULT_LOOK in shipped else next(iter(shipped), None)
 
 
 def list_models(ctx) -> list[ModelRow]:

@@ -38,7 +38,7 @@ class LiveState:
         key = (model, ctx.models.generation)
         if key != self._key:
             loaded = ctx.models.get(model)
-            runner = StylizeRunner(loaded, tile_mp=8.0)  # live frames are never tiled
+            runner = StylizeRunner(loaded, tile_mp=8.0, work_mp=0)  # never tiled; speed first: frames at their own size
             if self.processor is None:
                 self.processor = FrameProcessor(runner.run, model, options)
             else:
@@ -103,7 +103,7 @@ def save_snapshot(result: LiveResult, folder: Path, with_original: bool):
 def convert_video(src: Path, dst: Path, model: str, options: video_convert.VideoOptions):
     """Generator factory for the engine: one frame per step, so Cancel acts within a frame."""
     def job(ctx):
-        runner = StylizeRunner(ctx.models.get(model), tile_mp=8.0)
+        runner = StylizeRunner(ctx.models.get(model), tile_mp=8.0, work_mp=0)
         report = yield from video_convert.convert(src, dst, runner.run, options, ctx.progress)
         return report
     return job

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import imageio, latent, modelfile, paths, prepost, toon
+from ..core import classical, imageio, latent, modelfile, paths, prepost
 from ..core.resources import resource_path
 from ..engine.loader import load_model
 from ..engine.runners import GeneratorRunner, StylizeRunner
@@ -43,7 +43,7 @@ def sample() -> np.ndarray:
 
 
 def _key(row: ModelRow) -> str:
-    return toon.NAME if row.name == toon.NAME else modelfile.file_sha256(row.path)
+    return row.name if classical.get(row.name) else modelfile.file_sha256(row.path)
 
 
 def preview(ctx, row: ModelRow) -> np.ndarray:

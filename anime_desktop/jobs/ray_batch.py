@@ -53,8 +53,8 @@ class RayOptions:
 class StylizeActor:
     """One Ray actor: sessions for every model, opened once from the object store's bytes."""
 
-    def __init__(self, shipments: list[ModelShipment], options: pipeline.StylizeOptions, tile_mp: float,
-                 threads: int) -> None:
+    def __init__(self, shipments: list[ModelShipment], options: pipeline.StylizeOptions,
+                 sizes: tuple[float, float | None], threads: int) -> None:
         import ray
 
         from ..engine.loader import load_model
@@ -73,7 +73,7 @@ class StylizeActor:
                 path = self.folder / item.filename
                 path.write_bytes(ray.get(item.ref))
                 model = load_model(path, config, dict(item.overrides) or None, task="image-to-image")
-            self.runners[item.name] = StylizeRunner(model, tile_mp)
+            self.runners[item.name] = StylizeRunner(model, *sizes)  # tile and working size
             self.loaded_from[item.name] = str(path) if item.ref is not None else item.name
 
     def __call__(self, rows: dict) -> dict:
@@ -120,7 +120,7 @@ def ship_models(models: list, ray) -> list[ModelShipment]:
 
 
 def run(jobs: list[batch.BatchInput], models: list, options: pipeline.StylizeOptions, tile_mp: float,
-        ray_options: RayOptions = RayOptions()) -> Iterator[RayEvent]:
+        ray_options: RayOptions = RayOptions(), work_mp: float | None = None) -> Iterator[RayEvent]:
     """Stylize `jobs` on Ray; yields an event per output (resume skips first), like `core.batch.run_batch`."""
     require("cluster", "--ray")
     import ray
@@ -139,7 +139,7 @@ def run(jobs: list[batch.BatchInput], models: list, options: pipeline.StylizeOpt
     if started_here:
         _connect(ray, ray_options.address)
     try:
-        yield from _run_on_ray(ray, todo, models, options, tile_mp, ray_options)
+        yield from _run_on_ray(ray, todo, models, options, (tile_mp, work_mp), ray_options)
     finally:
         if started_here:
             ray.shutdown()  # also stops the actors: nothing writes after this
@@ -184,7 +184,7 @@ def _reachable(address: str, seconds: float = 10.0) -> None:
                                 f"({exc.strerror or exc}); is `ray start --head` running there?") from None
 
 
-def _run_on_ray(ray, todo, models, options, tile_mp, ray_options: RayOptions) -> Iterator[RayEvent]:
+def _run_on_ray(ray, todo, models, options, sizes, ray_options: RayOptions) -> Iterator[RayEvent]:
     import ray.data
 
     shipments = ship_models(models, ray)
@@ -194,7 +194,7 @@ def _run_on_ray(ray, todo, models, options, tile_mp, ray_options: RayOptions) ->
     data = ray.data.from_items(rows, override_num_blocks=len(rows))  # one photo per block: every actor gets work
     results = data.map_batches(StylizeActor, batch_size=1, compute=ray.data.ActorPoolStrategy(size=actors),
                                num_cpus=ray_options.threads,
-                               fn_constructor_args=(shipments, options, tile_mp, ray_options.threads),
+                               fn_constructor_args=(shipments, options, sizes, ray_options.threads),
                                batch_format="numpy")
     log.info("ray batch: %d photos on %d actors at %s", len(rows), actors, ray_options.address)
     for row in results.iter_rows():

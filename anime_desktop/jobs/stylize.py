@@ -58,12 +58,12 @@ def save_pasted(rgb: np.ndarray, target: Path):
 
 
 def stylize_file(path: Path, model: str, options: pipeline.StylizeOptions, tile_mp: float,
-                 dreamshaper: DreamShaperRun | None = None):
+                 dreamshaper: DreamShaperRun | None = None, work_mp: float | None = None):
     """Generator factory: decode, then stylize; returns a Stylized."""
     def job(ctx):
         image = pipeline.prepare(imageio.load_image(path), options.max_side)
         yield "decoded"
-        return stylize_pixels(ctx, path, image, model, options, tile_mp, dreamshaper)
+        return stylize_pixels(ctx, path, image, model, options, tile_mp, dreamshaper, work_mp)
     return job
 
 
@@ -77,15 +77,15 @@ def prepare_look(model: str, dreamshaper: DreamShaperRun):
 
 
 def restyle(path: Path, image: imageio.DecodedImage, model: str, options: pipeline.StylizeOptions,
-            tile_mp: float, dreamshaper: DreamShaperRun | None = None):
+            tile_mp: float, dreamshaper: DreamShaperRun | None = None, work_mp: float | None = None):
     """A live item: the picture already decoded, through the newly chosen model."""
-    return lambda ctx: stylize_pixels(ctx, path, image, model, options, tile_mp, dreamshaper)
+    return lambda ctx: stylize_pixels(ctx, path, image, model, options, tile_mp, dreamshaper, work_mp)
 
 
 def stylize_pixels(ctx, path: Path, image: imageio.DecodedImage, model: str,
                    options: pipeline.StylizeOptions, tile_mp: float,
-                   dreamshaper: DreamShaperRun | None = None) -> Stylized:
-    loaded, runner = open_look(ctx.models, model, tile_mp, dreamshaper, ctx.progress)
+                   dreamshaper: DreamShaperRun | None = None, work_mp: float | None = None) -> Stylized:
+    loaded, runner = open_look(ctx.models, model, tile_mp, dreamshaper, ctx.progress, work_mp)
     start = time.perf_counter()
     out = pipeline.stylize_pixels(image, lambda rgb, p: runner.run(rgb, p), options, ctx.progress)
     ms = (time.perf_counter() - start) * 1000
@@ -126,14 +126,15 @@ def save_results(results: list[Stylized], targets: list[Path], options: pipeline
 
 
 def compare(path: Path, image: imageio.DecodedImage | None, models: list[str], tile_mp: float, max_side: int,
-            dreamshaper: DreamShaperRun | None = None):
+            dreamshaper: DreamShaperRun | None = None, work_mp: float | None = None):
     """Stylize one picture with each model in turn, yielding a Stylized per model."""
     def job(ctx):
         picture = image or pipeline.prepare(imageio.load_image(path), max_side)
         tiles = []
         for model in models:
             ctx.progress.check_aborted()
-            tile = stylize_pixels(ctx, path, picture, model, pipeline.StylizeOptions(), tile_mp, dreamshaper)
+            tile = stylize_pixels(ctx, path, picture, model, pipeline.StylizeOptions(), tile_mp, dreamshaper,
+                                  work_mp)
             tiles.append(tile)
             yield tile
         return tiles

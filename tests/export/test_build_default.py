@@ -17,12 +17,20 @@ def test_a_rebuild_that_misses_the_gates_is_not_shipped(tmp_path, capsys):
         small = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
         Image.fromarray(small).resize((128, 96), Image.BICUBIC).save(kodak / f"kodim{i:02d}.png")
     work, ship = tmp_path / "work", tmp_path / "ship"
-    code = export(["build-default", "--kodak", str(kodak), "--work", str(work), "--out", str(ship), "--steps", "2"])
+    # A small working size keeps the pairs small; the shipped looks use their own (1 MP).
+    code = export(["build-default", "--kodak", str(kodak), "--work", str(work), "--out", str(ship), "--steps", "2",
+                   "--work-mp", "0.05"])
     assert code == 1 and not ship.exists()  # two steps cannot pass: nothing replaces a good default
-    assert "gates missed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "gates missed" in err and "look: ink on skin measured over 0 faces" in err  # noise has no faces
+    from anime_desktop.core import modelfile
+
+    assert modelfile.read_metadata(work / "toon-default-int8.onnx")["work_mp"] == "0.05"
+    assert Image.open(work / "pairs" / "A" / "kodim01-s100-j0.png").size == (258, 194)  # 0.05 MP, 4:3
     assert (work / "toon-default-int8.onnx").stat().st_size < (work / "toon-default-fp32.onnx").stat().st_size
     card = (work / "toon-default.md").read_text(encoding="utf-8")
-    assert "| kodim19 |" in card and "2 steps" in card
+    assert "| kodim19 |" in card and "2 steps" in card and "Working size:** 0.05 MP" in card
+    assert "| toon-default-int8 |" in card and "lines kept" in card
     pairs = sorted(p.name for p in (work / "pairs" / "A").iterdir())
     assert len(pairs) == 19 * 9 and not any(p.startswith(("kodim03", "kodim07", "kodim23")) for p in pairs)
 

@@ -52,6 +52,12 @@ def test_a_student_of_toon_is_installed(tmp_path, capsys):
     card = (work / "toon-fast.md").read_text(encoding="utf-8")
     assert "Apache-2.0" in card and "| p4 |" in card  # default held-out: every fifth photo
     assert not list((work / "pairs" / "A").glob("p4-*"))
+    # The look is learned at toon's working size, and the student keeps it.
+    w, h = Image.open(next((work / "pairs" / "A").iterdir())).size
+    assert abs(w * h - 1e6) < 3e3
+    from anime_desktop.core import modelfile
+
+    assert modelfile.read_metadata(work / "toon-fast-int8.onnx")["work_mp"] == "1"
     assert app(["stylize", str(photos / "p4.png"), "-m", "toon-fast", "-o", str(tmp_path / "styled")]) == 0
 
 
@@ -59,7 +65,8 @@ def test_a_student_that_misses_its_gates_is_not_installed_and_says_why(tmp_path,
     photos = _photos(tmp_path / "photos")
     work = tmp_path / "work"
     code = export(["build-student", "--teacher", "toon", "--photos", str(photos), "--name", "bad-fast",
-                   "--steps", "1", "--work", str(work), "--no-speed", "--slow", "--held-out", "p0"])
+                   "--steps", "1", "--work", str(work), "--no-speed", "--slow", "--held-out", "p0",
+                   "--work-mp", "0.05"])
     assert code == 1
     err = capsys.readouterr().err
     assert "not installed, gates missed" in err and "mean PSNR" in err

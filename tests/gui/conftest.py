@@ -26,10 +26,12 @@ def installed(tmp_path):
 
 
 def builtin_count() -> int:
-    """Entries the style box always has besides installed models: shipped style models, `toon` and DreamShaper."""
-    from anime_desktop.core import modelfile
+    """Entries the style box always has besides installed models: shipped style models, the classical
+    looks (`toon`, `cel`) and DreamShaper."""
+    from anime_desktop.core import classical, modelfile
 
-    return sum(modelfile.read_metadata(p).get("task") == "image-to-image" for p in model_store.shipped().values()) + 2
+    shipped = sum(modelfile.read_metadata(p).get("task") == "image-to-image" for p in model_store.shipped().values())
+    return shipped + len(classical.LOOKS) + 1
 
 
 @pytest.fixture

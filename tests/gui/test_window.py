@@ -190,14 +190,35 @@ def test_a_fresh_install_opens_on_the_shipped_default_and_stylizes_with_it(qtbot
     window = make_window(0)
     assert window.model_box.currentText() == "toon-default-int8"
     names = [window.model_box.itemText(i) for i in range(window.model_box.count())]
-    assert names[-2:] == ["toon", "dreamshaper"] and "toon-default-fp32" in names
+    assert names[-3:] == ["toon", "cel", "dreamshaper"] and "toon-default-fp32" in names
     with qtbot.waitSignal(window.stylize.result_ready, timeout=15_000):
         drop(window.stylize, [photo])
     assert "toon-default-int8" in window.stylize.info.text()
     window.refresh_models()
-    qtbot.waitUntil(lambda: window.models.table.rowCount() == len(model_store.shipped()) + 1, timeout=15_000)
+    qtbot.waitUntil(lambda: window.models.table.rowCount() == len(model_store.shipped()) + 2, timeout=15_000)
     labels = [window.models.table.item(r, 1).text() for r in range(window.models.table.rowCount())]
     assert "toon (built-in)" in labels
     window.models.table.selectRow(labels.index("toon (built-in)"))
     window.models.remove_selected()
     assert "cannot be removed" in window.banner.text()
+
+
+def test_the_working_size_menu_restyles_at_the_chosen_size(qtbot, make_window, tmp_path):
+    """View > Working size: "Each photo's own size" gives the classical look at the photo's pixels;
+    the built-in default (1 MP) gives it at one megapixel, brought back to the photo's size."""
+    from anime_desktop.core import toon
+
+    rng = np.random.default_rng(3)
+    rgb = np.asarray(Image.fromarray(rng.integers(0, 256, (9, 12, 3), dtype=np.uint8)).resize((120, 90)))
+    path = tmp_path / "small.png"
+    Image.fromarray(rgb).save(path)
+    window = make_window(0)
+    window.model_box.setCurrentText("toon")
+    with qtbot.waitSignal(window.stylize.result_ready, timeout=30_000) as own:
+        drop(window.stylize, [path])
+    assert own.args[0].output.shape == rgb.shape and not np.array_equal(own.args[0].output, toon.render(rgb))
+    full = next(a for a in window.work_size_actions.actions() if a.data() == 0.0)
+    with qtbot.waitSignal(window.stylize.result_ready, timeout=30_000) as restyled:
+        full.trigger()
+    assert np.array_equal(restyled.args[0].output, toon.render(rgb))
+    assert window.settings.work_mp == 0.0 and full.isChecked()

@@ -137,7 +137,8 @@ class BatchView(QWidget):
         self.skipped.setRowCount(0)
         self.progress.setValue(0)
         self.handle = self.window.engine.submit(jobs.run_batch(in_dir, out_dir, models, options,
-                                                               self.recursive.isChecked(), s.tile_mp))
+                                                               self.recursive.isChecked(), s.tile_mp,
+                                                               s.work_mp))
         self.handle.yielded.connect(self._on_progress)
         self.handle.returned.connect(self._on_result)
         self.handle.finished.connect(self._on_finished)

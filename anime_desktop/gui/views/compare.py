@@ -116,7 +116,8 @@ class CompareView(QWidget):
         dreamshaper = next((self.window.stylize.dreamshaper_run(m) for m in models if diffusion.is_dreamshaper(m)),
                            None)
         self.handle = handle = self.window.engine.submit(jobs.compare(
-            self.source.path, self.source.image, models, self.window.settings.tile_mp, 0, dreamshaper))
+            self.source.path, self.source.image, models, self.window.settings.tile_mp, 0, dreamshaper,
+            self.window.settings.work_mp))
         handle.yielded.connect(lambda value: self._add_tile(value) if handle is self.handle else None)
         handle.returned.connect(lambda value: self._done() if handle is self.handle else None)
         self.status.emit(f"Comparing {len(models)} models…")

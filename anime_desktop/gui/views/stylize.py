@@ -186,7 +186,7 @@ class StylizeView(QWidget):
         run = self.dreamshaper_run(model)
         for path in files:
             self._submit(jobs.stylize_file(path, model, self.window.stylize_options(), self.window.settings.tile_mp,
-                                           run), path=path if run else None)
+                                           run, self.window.settings.work_mp), path=path if run else None)
         self.status.emit(f"Stylizing {len(files)} image(s) with {model}…")
 
     def _submit(self, job, live_key: str | None = None, path: Path | None = None):
@@ -220,7 +220,8 @@ class StylizeView(QWidget):
             return
         for path, result in self.results.items():
             self._submit(jobs.restyle(path, result.image, model, self.window.stylize_options(),
-                                      self.window.settings.tile_mp, run), live_key=f"restyle:{path}",
+                                      self.window.settings.tile_mp, run, self.window.settings.work_mp),
+                         live_key=f"restyle:{path}",
                          path=path if run else None)
         if self.results:
             self.status.emit(f"Restyling {len(self.results)} image(s) with {model}…")
