@@ -148,7 +148,7 @@ def export_discriminator(checkpoint: Path, out: Path, license: str = "", source:
     from trainer import checkpoint as ckpt
     from trainer.config import DCGANConfig
     from trainer.config import load as load_config
-    from trainer.networks.dcgan import DCGANDiscriminator
+    from trainer.families.dcgan import DCGAN
 
     state = ckpt.load(Path(checkpoint))
     if state.get("family_name") != "dcgan":
@@ -156,7 +156,7 @@ def export_discriminator(checkpoint: Path, out: Path, license: str = "", source:
     config = load_config(DCGANConfig, None, [f"--{k}={v}" for k, v in state["config"].items()])
     if config.num_classes:
         raise ValueError("conditional discriminators need a label input the gallery does not feed")
-    d = DCGANDiscriminator(config.ndf, 0, variant=config.variant == "upsample")
+    d = DCGAN.make_discriminator(config)  # batch norm, or layer norm for a WGAN-GP critic
     d.load_state_dict(state["family"]["nets"]["D"])
     scorer = _Scorer(d).eval()
     x = torch.rand(2, 3, config.image_size, config.image_size) * 2 - 1

@@ -1,7 +1,8 @@
 """Training configs: dataclasses whose defaults are the papers', then a file, then --key=value.
 
 Every family's config has `image_size` and `batch_size`; field names are the spelling used in
-config files and on the command line (CONTRACTS.md).
+config files and on the command line (CONTRACTS.md). Values are checked when a config is made,
+so a bad choice stops `--dry-run` and training alike with a ConfigError naming the key.
 """
 
 from __future__ import annotations
@@ -16,6 +17,20 @@ import tomllib
 
 class ConfigError(ValueError):
     """A config file or override that cannot be used; says which key and why."""
+
+
+def _choice(config, key: str, options: tuple[str, ...]) -> None:
+    value = getattr(config, key)
+    if value not in options:
+        raise ConfigError(f"{key} must be one of {', '.join(options)}, not {value!r}")
+
+
+def _at_least(config, key: str, minimum: float) -> None:
+    if getattr(config, key) < minimum:
+        raise ConfigError(f"{key} must be at least {minimum}, not {getattr(config, key)!r}")
+
+
+ACTIVATIONS = ("relu", "leakyrelu")
 
 
 @dataclass
@@ -34,6 +49,12 @@ class TrainConfig:
     keep_checkpoints: int = 3
     amp: bool = True  # only takes effect on CUDA
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ConfigError for a value the family cannot use; families extend it."""
 
 
 @dataclass
@@ -57,12 +78,21 @@ class AnimeGANConfig(TrainConfig):
 
 @dataclass
 class AnimeGANv3Config(AnimeGANConfig):
-    """AnimeGANv3 schedule: D learning rate is half G's, D steps once per 5 G steps."""
+    """AnimeGANv3 schedule: D learning rate is half G's, D steps once per 5 G steps.
+
+    `domain_weight` weighs the domain loss (`losses.domain`); the AnimeGANv3 notes name the loss
+    but give no weight, so it is off (0) unless asked for.
+    """
 
     version: str = "v3"
     lr_g: float = 2e-5
     lr_d: float = 1e-5
     d_every: int = 5
+    domain_weight: float = 0.0
+
+    def validate(self) -> None:
+        super().validate()
+        _at_least(self, "domain_weight", 0)
 
 
 @dataclass
@@ -75,11 +105,21 @@ class CartoonGANConfig(TrainConfig):
     weight_content: float = 10.0
     channels: int = 64
     d_channels: int = 32
+    unfreeze_content_at: int = 0  # from this step on VGG19 trains with G (the slides); 0: frozen throughout
+
+    def validate(self) -> None:
+        super().validate()
+        _at_least(self, "unfreeze_content_at", 0)
 
 
 @dataclass
 class Pix2PixConfig(TrainConfig):
-    """Pix2Pix (Isola et al. 2017): batch 1, Adam 2e-4 (0.5, 0.999), lambda_L1 = 100."""
+    """Pix2Pix (Isola et al. 2017): batch 1, Adam 2e-4 (0.5, 0.999), lambda_L1 = 100.
+
+    The slides' variant (source 001) stops the encoder at 2x2 (`bottleneck_size=2`), gives its
+    last layer a 5x5 kernel (`final_kernel=5`), puts 8-head attention there and uses LeakyReLU
+    in the decoder too (`decoder_act=leakyrelu`); the defaults are the paper's.
+    """
 
     batch_size: int = 1
     adversarial: str = "bce"
@@ -89,6 +129,18 @@ class Pix2PixConfig(TrainConfig):
     attention: bool = False
     dropout: float = 0.5
     direction: str = "AtoB"
+    bottleneck_size: int = 1  # side of the innermost map; a power of two below image_size
+    final_kernel: int = 4  # kernel of the encoder's last convolution
+    decoder_act: str = "relu"
+
+    def validate(self) -> None:
+        super().validate()
+        b = self.bottleneck_size
+        if b < 1 or b & (b - 1) or b >= self.image_size:
+            raise ConfigError(f"bottleneck_size must be a power of two below image_size ({self.image_size}), "
+                              f"not {b!r}")
+        _at_least(self, "final_kernel", 1)
+        _choice(self, "decoder_act", ACTIVATIONS)
 
 
 @dataclass
@@ -133,6 +185,24 @@ class DCGANConfig(TrainConfig):
     instance_noise: float = 0.0  # sigma of Gaussian noise on D's inputs, in [-1, 1] units ...
     noise_steps: int = 0  # ... fading linearly to zero over this many steps (0: constant)
     real_label: float = 1.0  # one-sided label smoothing: D's target for real images (e.g. 0.9)
+    # The methods of the report (sources 002, 004) and the WGAN-GP paper, all off by default:
+    d_steps: int = 1  # k discriminator steps, each on a fresh batch, per generator step
+    gp_weight: float = 10.0  # lambda of the gradient penalty; used with adversarial=wgan-gp
+    optimizer: str = "adam"  # or "rmsprop"
+    clip_grad: float = 0.0  # max gradient norm of each net per step (0: no clipping)
+    feature_matching: float = 0.0  # weight of Salimans et al.'s feature matching in G's loss
+    crop: str = "random"  # random crop + flip, or "center" (resize + centre crop, as in the report)
+    g_act: str = "relu"  # G's hidden activations; the report's G used LeakyReLU
+
+    def validate(self) -> None:
+        super().validate()
+        _choice(self, "adversarial", ("lsgan", "bce", "hinge", "wgan-gp"))
+        _choice(self, "optimizer", ("adam", "rmsprop"))
+        _choice(self, "crop", ("random", "center"))
+        _choice(self, "g_act", ACTIVATIONS)
+        _at_least(self, "d_steps", 1)
+        for key in ("gp_weight", "clip_grad", "feature_matching"):
+            _at_least(self, key, 0)
 
 
 def load(config_class: type, file: Path | None = None, overrides: list[str] | None = None):

@@ -209,9 +209,17 @@ def read_npz(path: Path, keys: tuple[str, ...] = ("images",)) -> dict[str, np.nd
 
 
 class FaceData:
-    """Faces for DCGAN: a folder of images, or .npz files holding `images` (N, H, W, 3) uint8."""
+    """Faces for DCGAN: a folder of images, or .npz files holding `images` (N, H, W, 3) uint8.
 
-    def __init__(self, root: Path, image_size: int = 64, labels: bool = False) -> None:
+    `crop="random"` takes a random crop and flip of each resized face; `"center"` the centre crop
+    alone, the report's torchvision Resize + CenterCrop (source 004), for sets whose faces are
+    already aligned, where shifting them only teaches G to misplace features.
+    """
+
+    def __init__(self, root: Path, image_size: int = 64, labels: bool = False, crop: str = "random") -> None:
+        if crop not in ("random", "center"):
+            raise DataError(f"crop must be random or center, not {crop!r}")
+        self.crop = crop
         root = Path(root)
         arrays = sorted(root.glob("*.npz")) if root.is_dir() else ([root] if root.suffix == ".npz" else [])
         self.labels = None
@@ -236,7 +244,8 @@ class FaceData:
     def batch(self, size: int, rng: torch.Generator) -> dict[str, torch.Tensor]:
         ids = draw(len(self), size, rng)
         get = (lambda i: self.images[i]) if self.images is not None else self.files.get
-        out = {"image": to_tensor([fit(get(i), self.image_size, rng) for i in ids])}
+        crop_rng = rng if self.crop == "random" else None
+        out = {"image": to_tensor([fit(get(i), self.image_size, crop_rng) for i in ids])}
         if self.labels is not None:
             out["label"] = torch.from_numpy(self.labels[ids])
         return out

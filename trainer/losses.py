@@ -55,6 +55,42 @@ def g_adversarial(fake: torch.Tensor, mode: str = "lsgan") -> torch.Tensor:
     return -fake.mean()
 
 
+def critic_real(real: torch.Tensor) -> torch.Tensor:
+    """WGAN critic's term on real samples, -E[D(x)] (Arjovsky et al. 2017; Gulrajani et al. 2017
+    eq. 3): D is a critic giving unbounded scores, no sigmoid, no target."""
+    return -real.mean()
+
+
+def critic_fake(fake: torch.Tensor) -> torch.Tensor:
+    """WGAN critic's term on generated samples, +E[D(G(z))]."""
+    return fake.mean()
+
+
+def critic_generator(fake: torch.Tensor) -> torch.Tensor:
+    """WGAN generator loss, -E[D(G(z))]: raise the critic's score of the fakes."""
+    return -fake.mean()
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+    """WGAN-GP's penalty (Gulrajani et al. 2017 eq. 3): E[(||grad_x D(x)|| - 1)^2] at random points
+    on lines between real and fake samples, which keeps the critic near 1-Lipschitz without
+    weight clipping. `critic` maps images to scores; under AMP pass the loss scale, so the inner
+    gradient is taken on scaled scores (no float16 underflow) and unscaled before its norm.
+    """
+    alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
+    mixed = (alpha * real.detach().float() + (1 - alpha) * fake.detach().float()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(mixed).float().sum() * scale, mixed, create_graph=True)
+    norm = (grad / scale).flatten(1).norm(dim=1)
+    return ((norm - 1) ** 2).mean()
+
+
+def feature_matching(features_fake: torch.Tensor, features_real: torch.Tensor) -> torch.Tensor:
+    """Salimans et al. 2016 sec. 3.1: ||E f(x) - E f(G(z))||^2 on an intermediate D layer f, the
+    means taken over the batch; averaged over feature elements so its weight does not grow with
+    D's width. G then matches the statistics of real data instead of chasing D's current verdict."""
+    return F.mse_loss(features_fake.float().flatten(1).mean(0), features_real.detach().float().flatten(1).mean(0))
+
+
 def content(features_fake: torch.Tensor, features_real: torch.Tensor) -> torch.Tensor:
     """L1 between VGG19 feature maps (AnimeGAN, Chen et al. 2019 eq. 3; CartoonGAN eq. 3)."""
     return F.l1_loss(features_fake, features_real)
@@ -70,6 +106,28 @@ def gram(features: torch.Tensor) -> torch.Tensor:
 def gray_style(features_fake: torch.Tensor, features_anime_gray: torch.Tensor) -> torch.Tensor:
     """AnimeGAN's grayscale style loss: L1 between Gram matrices of the fake and of grey anime."""
     return F.l1_loss(gram(features_fake), gram(features_anime_gray))
+
+
+def channel_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-image, per-channel spatial mean and standard deviation, (N, C) each."""
+    flat = features.float().flatten(2)
+    return flat.mean(dim=2), flat.std(dim=2)
+
+
+def domain(features_fake: torch.Tensor, features_anime: torch.Tensor) -> torch.Tensor:
+    """AnimeGANv3's domain loss, as this project defines it (the v3 notes, source 003, only say it
+    "helps maintain stylistic consistency across different images"; the authors never published it).
+
+    Each output's per-channel mean and standard deviation of content-network features (VGG19 to
+    conv4_4; the statistics AdaIN treats as style, Huang & Belongie 2017) are pulled, by L1, to
+    those of the anime domain, averaged over the anime batch. Unlike the Gram-matrix grey-style
+    term, which matches texture per image pair, this aligns every output, whatever its photo, to
+    the same domain statistics: the consistency across images the notes ask for.
+    """
+    mean_fake, std_fake = channel_statistics(features_fake)
+    mean_anime, std_anime = channel_statistics(features_anime.detach())
+    return ((mean_fake - mean_anime.mean(0)).abs().mean()
+            + (std_fake - std_anime.mean(0)).abs().mean())
 
 
 def to_grayscale(images: torch.Tensor) -> torch.Tensor:

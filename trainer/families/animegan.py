@@ -2,7 +2,8 @@
 
 D sees anime frames as real and, as fake: generated images, greyscale anime (so colour is
 not what makes "anime") and edge-smoothed anime (so crisp edges are), weighted 1.2/1.2/1.2/0.8
-as in the authors' code. G minimises adversarial + content + grey-style + colour + TV.
+as in the authors' code. G minimises adversarial + content + grey-style + colour + TV (+ v3's
+domain loss, when weighted).
 The first `init_steps` train G on the content loss alone (reconstruct the photo).
 """
 
@@ -65,19 +66,23 @@ class AnimeGAN(UnpairedFamily):
         return loss.item()
 
     def _g_step(self, fake, photo, style) -> dict[str, float]:
-        c = self.config
         with self.autocast():
-            f_fake, f_photo = self.content_net(fake), self.content_net(photo)
-            f_gray = self.content_net(losses.to_grayscale(style))
-            parts = {
-                "g_adv": c.weight_adv_g * losses.g_adversarial(self.net("D")(fake), c.adversarial),
-                "content": c.weight_content * losses.content(f_fake, f_photo),
-                "style": c.weight_style * losses.gray_style(f_fake, f_gray),
-                "colour": c.weight_colour * losses.colour(fake, photo),
-                "tv": c.weight_tv * losses.total_variation(fake),
-            }
+            parts = self._g_losses(fake, photo, style, self.content_net(fake))
         self.step(sum(parts.values()), self.optimizers["G"])
         return {k: v.item() for k, v in parts.items()}
+
+    def _g_losses(self, fake, photo, style, f_fake) -> dict[str, torch.Tensor]:
+        """G's weighted loss terms by name; `f_fake` is the content network's view of `fake`."""
+        c = self.config
+        f_photo = self.content_net(photo)
+        f_gray = self.content_net(losses.to_grayscale(style))
+        return {
+            "g_adv": c.weight_adv_g * losses.g_adversarial(self.net("D")(fake), c.adversarial),
+            "content": c.weight_content * losses.content(f_fake, f_photo),
+            "style": c.weight_style * losses.gray_style(f_fake, f_gray),
+            "colour": c.weight_colour * losses.colour(fake, photo),
+            "tv": c.weight_tv * losses.total_variation(fake),
+        }
 
     def sample(self, batch: dict) -> torch.Tensor:
         photo = batch["photo"].to(self.device)
@@ -85,5 +90,21 @@ class AnimeGAN(UnpairedFamily):
 
 
 class AnimeGANv3(AnimeGAN):
+    """AnimeGANv3: v2's losses plus the domain loss, with v3's generator and schedule.
+
+    The domain term, `domain_weight * losses.domain(VGG(G(photo)), VGG(anime))`, compares the
+    per-channel mean and standard deviation of conv4_4 features of each output with those of the
+    colour anime batch (L1, see `losses.domain`). The v3 notes (source 003: "Domain Loss: Helps
+    maintain stylistic consistency across different images") name it without a weight, and the
+    authors' training code is unpublished, so its weight defaults to 0: off unless asked for.
+    """
+
     name = "animeganv3"
     config_class = AnimeGANv3Config
+    loss_names = (*AnimeGAN.loss_names, "domain")
+
+    def _g_losses(self, fake, photo, style, f_fake) -> dict[str, torch.Tensor]:
+        parts = super()._g_losses(fake, photo, style, f_fake)
+        if self.config.domain_weight > 0:
+            parts["domain"] = self.config.domain_weight * losses.domain(f_fake, self.content_net(style))
+        return parts

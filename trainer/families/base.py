@@ -80,10 +80,19 @@ class Family(ABC):
     def adam(self, net: nn.Module, lr: float) -> torch.optim.Adam:
         return torch.optim.Adam(net.parameters(), lr=lr, betas=(self.config.beta1, self.config.beta2))
 
-    def step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
-        optimizer.zero_grad(set_to_none=True)
+    def step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, *more: torch.optim.Optimizer,
+             clip: float = 0.0) -> None:
+        """Backpropagate `loss` and step every optimiser given; with `clip` > 0, each optimiser's
+        gradients are first rescaled to a total norm of at most `clip` (unscaled from AMP first)."""
+        optimizers = (optimizer, *more)
+        for opt in optimizers:
+            opt.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
-        self.scaler.step(optimizer)
+        for opt in optimizers:
+            if clip > 0:
+                self.scaler.unscale_(opt)
+                nn.utils.clip_grad_norm_([p for group in opt.param_groups for p in group["params"]], clip)
+            self.scaler.step(opt)
 
     def finish_step(self) -> None:
         self.scaler.update()

@@ -5,6 +5,11 @@ loss near 1e-5) and G collapses onto a few faces: instance noise on D's inputs, 
 (Sønderby et al. 2017), so real and fake distributions overlap while G is still far off; and
 one-sided label smoothing (Salimans et al. 2016). On the procedural faces they took SWD at
 2500 steps from 114.9 to 51.6 (coarsest level 197 -> 44).
+
+The report's other methods (sources 002 and 004) are options too, all off by default: k D steps
+per G step, each on a fresh batch (Goodfellow et al. 2014, Algorithm 1); a WGAN-GP critic
+(Gulrajani et al. 2017); RMSprop; gradient-norm clipping; feature matching (Salimans et al.
+2016); centre crops; a LeakyReLU generator.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from ..networks.dcgan import DCGANDiscriminator, DCGANGenerator, UpsampleGenerat
 from .base import Family
 
 SAMPLE_COUNT = 64
+WGAN_GP = "wgan-gp"
 
 
 class DCGAN(Family):
     name = "dcgan"
     config_class = DCGANConfig
-    loss_names = ("g_adv", "d_total", "d_real", "d_fake")
+    # every term any option logs, so log.csv keeps one header whatever the options (empty when off)
+    loss_names = ("g_adv", "d_total", "d_real", "d_fake", "gp", "feature_matching")
     task = "latent-to-image"
 
     @staticmethod
@@ -32,24 +39,42 @@ class DCGAN(Family):
         if config.variant not in ("classic", "upsample"):
             raise ValueError(f"DCGAN variant must be classic or upsample, not {config.variant!r}")
         cls = UpsampleGenerator if config.variant == "upsample" else DCGANGenerator
-        return cls(config.latent_dim, config.ngf, config.num_classes)
+        return cls(config.latent_dim, config.ngf, config.num_classes, act=config.g_act)
+
+    @staticmethod
+    def make_discriminator(config) -> torch.nn.Module:
+        """D from a config; a WGAN-GP critic has layer norm where the classic D has batch norm."""
+        norm = "layer" if config.adversarial == WGAN_GP else "batch"
+        return DCGANDiscriminator(config.ndf, config.num_classes, variant=config.variant == "upsample", norm=norm)
 
     def build(self) -> None:
         c = self.config
         if c.instance_noise < 0 or c.noise_steps < 0:
             raise ConfigError("instance_noise and noise_steps must not be negative")
-        g = self.make_generator(c)
-        d = DCGANDiscriminator(c.ndf, c.num_classes, variant=c.variant == "upsample")
+        g, d = self.make_generator(c), self.make_discriminator(c)
         init_weights(g)
         init_weights(d)
         self.nets = {"G": g.to(self.device), "D": d.to(self.device)}
-        self.optimizers = {"G": self.adam(self.nets["G"], c.lr_g), "D": self.adam(self.nets["D"], c.lr_d)}
+        self.optimizers = {"G": self.make_optimizer(self.nets["G"], c.lr_g),
+                           "D": self.make_optimizer(self.nets["D"], c.lr_d)}
         fixed = torch.Generator().manual_seed(c.seed + 1)  # its own stream: sampling never shifts training RNG
         self.fixed_z = torch.randn(SAMPLE_COUNT, c.latent_dim, generator=fixed)
         self.fixed_labels = torch.arange(SAMPLE_COUNT) % c.num_classes if c.num_classes else None
 
+    def make_optimizer(self, net: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+        if self.config.optimizer == "rmsprop":  # what WGAN used before the penalty made Adam safe
+            return torch.optim.RMSprop(net.parameters(), lr=lr)
+        return self.adam(net, lr)
+
     def make_data(self, root):
-        return FaceData(root, self.config.image_size, labels=self.config.num_classes > 0)
+        return FaceData(root, self.config.image_size, labels=self.config.num_classes > 0, crop=self.config.crop)
+
+    def next_batch(self, data, rng: torch.Generator) -> dict:
+        """`d_steps` batches stacked into one: each D step sees real images of its own."""
+        if self.config.d_steps == 1:
+            return data.batch(self.config.batch_size, rng)
+        batches = [data.batch(self.config.batch_size, rng) for _ in range(self.config.d_steps)]
+        return {key: torch.cat([b[key] for b in batches]) for key in batches[0]}
 
     def noise_sigma(self, step: int) -> float:
         c = self.config
@@ -58,23 +83,62 @@ class DCGAN(Family):
         return c.instance_noise * max(0.0, 1.0 - step / c.noise_steps)
 
     def optimize_parameters(self, step: int) -> dict[str, float]:
-        c, real = self.config, self.batch["image"]
-        labels = self.batch.get("label")
-        g, d, mode = self.net("G"), self.net("D"), c.adversarial
+        k = self.config.d_steps
         sigma = self.noise_sigma(step)
         noisy = (lambda x: x + sigma * torch.randn_like(x)) if sigma > 0 else (lambda x: x)
-        z = torch.randn(real.shape[0], c.latent_dim, device=self.device)
-        with self.autocast():
-            fake = g(z, labels)
-            real_loss = losses.d_real(d(noisy(real), labels), mode, c.real_label)
-            fake_loss = losses.d_fake(d(noisy(fake.detach()), labels), mode)
-        self.step(real_loss + fake_loss, self.optimizers["D"])
-        with self.autocast():
-            g_loss = losses.g_adversarial(d(noisy(fake), labels), mode)
-        self.step(g_loss, self.optimizers["G"])
+        reals = self.batch["image"].chunk(k)
+        labels = self.batch["label"].chunk(k) if "label" in self.batch else [None] * len(reals)
+        for i, (real, label) in enumerate(zip(reals, labels)):
+            if i:
+                self.finish_step()  # AMP's scaler steps an optimiser once per update
+            fake, out = self._d_step(real, label, noisy, keep_graph=i == len(reals) - 1)
+        out.update(self._g_step(fake, real, label, noisy))
         self.finish_step()
-        return {"g_adv": g_loss.item(), "d_total": (real_loss + fake_loss).item(),
-                "d_real": real_loss.item(), "d_fake": fake_loss.item()}
+        return out
+
+    def _d_step(self, real, labels, noisy, keep_graph: bool) -> tuple[torch.Tensor, dict[str, float]]:
+        """One D step on `real` and a fresh fake; returns the fake (with G's graph only when
+        `keep_graph`: the last fake of an iteration is the one G's step reuses) and D's losses."""
+        c, d = self.config, self.net("D")
+        z = torch.randn(real.shape[0], c.latent_dim, device=self.device)
+        with torch.set_grad_enabled(keep_graph), self.autocast():
+            fake = self.net("G")(z, labels)
+        with self.autocast():
+            real_in = noisy(real)
+            real_out = d(real_in, labels)
+            fake_in = noisy(fake.detach())
+            fake_out = d(fake_in, labels)
+            if c.adversarial == WGAN_GP:
+                real_loss, fake_loss = losses.critic_real(real_out), losses.critic_fake(fake_out)
+                critic = self.unwrapped("D")  # autograd.grad must not pass through DDP's hooks
+                scale = self.scaler.get_scale() if self.amp else 1.0
+                gp = c.gp_weight * losses.gradient_penalty(lambda x: critic(x, labels), real_in, fake_in, scale)
+            else:
+                real_loss = losses.d_real(real_out, c.adversarial, c.real_label)
+                fake_loss = losses.d_fake(fake_out, c.adversarial)
+                gp = None
+            total = real_loss + fake_loss + (gp if gp is not None else 0)
+        self.step(total, self.optimizers["D"], clip=c.clip_grad)
+        out = {"d_total": total.item(), "d_real": real_loss.item(), "d_fake": fake_loss.item()}
+        if gp is not None:
+            out["gp"] = gp.item()
+        return fake, out
+
+    def _g_step(self, fake, real, labels, noisy) -> dict[str, float]:
+        c, d = self.config, self.net("D")
+        with self.autocast():
+            if c.feature_matching > 0:
+                with torch.no_grad():
+                    _, real_features = self.unwrapped("D")(noisy(real), labels, features=True)
+                scores, fake_features = d(noisy(fake), labels, features=True)
+            else:
+                scores = d(noisy(fake), labels)
+            wgan = c.adversarial == WGAN_GP
+            parts = {"g_adv": losses.critic_generator(scores) if wgan else losses.g_adversarial(scores, c.adversarial)}
+            if c.feature_matching > 0:
+                parts["feature_matching"] = c.feature_matching * losses.feature_matching(fake_features, real_features)
+        self.step(sum(parts.values()), self.optimizers["G"], clip=c.clip_grad)
+        return {k: v.item() for k, v in parts.items()}
 
     @torch.no_grad()
     def sample(self, batch: dict | None = None) -> torch.Tensor:

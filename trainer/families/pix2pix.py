@@ -19,7 +19,9 @@ class Pix2Pix(Family):
 
     @staticmethod
     def make_generator(config) -> torch.nn.Module:
-        return UNetGenerator(config.image_size, config.ngf, attention=config.attention, dropout=config.dropout)
+        return UNetGenerator(config.image_size, config.ngf, attention=config.attention, dropout=config.dropout,
+                             bottleneck_size=config.bottleneck_size, final_kernel=config.final_kernel,
+                             decoder_act=config.decoder_act)
 
     def build(self) -> None:
         g, d = self.make_generator(self.config), PatchGANDiscriminator(6, self.config.ndf)

@@ -11,6 +11,15 @@ def sn(module: nn.Module, enabled: bool = True) -> nn.Module:
     return spectral_norm(module) if enabled else module
 
 
+def activation(kind: str = "relu") -> nn.Module:
+    """ReLU, or LeakyReLU(0.2): the slope DCGAN and pix2pix use wherever they leak."""
+    if kind == "relu":
+        return nn.ReLU(True)
+    if kind == "leakyrelu":
+        return nn.LeakyReLU(0.2, True)
+    raise ValueError(f"activation must be relu or leakyrelu, not {kind!r}")
+
+
 def init_weights(module: nn.Module, std: float = 0.02) -> None:
     """N(0, 0.02) convolutions and N(1, 0.02) norm scales: the DCGAN/pix2pix initialisation."""
     for m in module.modules():
