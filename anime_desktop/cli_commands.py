@@ -431,6 +431,8 @@ def models_info(ns) -> int:
     rows = {"name": info.name, "file": str(info.path), "sha256": model.sha256, "family": info.family,
             "task": info.task, "style": info.style or "-", "precision": info.precision, "license": info.license,
             "source": info.source or "-"}
+    if not info.is_generator_of_faces:
+        rows["working size"] = f"{info.work_mp:g} MP (photos brought to it)" if info.work_mp else "the photo's own size"
     if model.render is not None:  # a classical renderer has no tensors: layout, range and multiple do not apply
         rows.update({"file": "- (built in)", "sha256": "-", "renderer": "classical OpenCV renderer, no network",
                      "input": "any RGB picture of any size"})

@@ -153,7 +153,8 @@ def contents(python: Path) -> None:
     missing = [p for p in QT_PLATFORMS if not any(p in f for f in plugins)]
     if missing and sys.platform.startswith("linux"):
         fail(f"Qt platform plugins missing: {', '.join(missing)}")
-    for resource in ("toon-default-int8.onnx", "toon-default.md", "faces-default-int8.disc.onnx", "kodim23.png",
+    for resource in ("toon-default-int8.onnx", "toon-default.md", "cel-default-int8.onnx", "cel-default.md",
+                     "faces-default-int8.disc.onnx", "kodim23.png",
                      "10-dark.qss", "app.svg", "selftest-reference.png", "NOTICES.txt"):
         if not any(f.endswith(resource) for f in files):
             fail(f"{resource} is missing from the bundle")
