@@ -189,7 +189,10 @@ def test_toon_is_a_model_name_that_runs_the_classical_renderer(tmp_path, capsys)
     assert main(["stylize", str(tmp_path / "p.png"), "-m", "toon"]) == 0
     assert "toon (classical)" in capsys.readouterr().out
     out = np.asarray(Image.open(tmp_path / "p_toon.png"))
-    assert np.array_equal(out, toon.render(rgb))
+    from anime_desktop.core import prepost
+
+    # at toon's working size (1 MP), brought back to the photo's 160x120
+    assert np.array_equal(out, prepost.resize_to(toon.render(prepost.to_megapixels(rgb, toon.WORK_MP)), 160, 120))
 
 
 def test_built_in_names_cannot_be_taken_or_removed(colour_onnx, capsys):
