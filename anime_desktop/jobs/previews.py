@@ -66,7 +66,10 @@ def _render(ctx, row: ModelRow) -> np.ndarray:
         runner = GeneratorRunner(loaded)
         faces = runner.generate(latent.latents(list(FACE_SEEDS), runner.io.latent_dim, 0.8))
         return prepost.resize_to(latent.grid(faces, columns=2), SIDE, SIDE)
-    return StylizeRunner(loaded, tile_mp=8.0).run(sample())
+    # At the thumbnail's own size, not the look's working size: 160 px brought to 1 MP would cost
+    # half a second a look on the engine thread (live frames wait behind it), and the lines drawn
+    # at 1 MP would shrink to nothing in the thumbnail.
+    return StylizeRunner(loaded, tile_mp=8.0, work_mp=0).run(sample())
 
 
 @dataclass(frozen=True)
