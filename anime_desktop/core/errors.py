@@ -54,3 +54,7 @@ class ModelNotFoundError(AnimeDesktopError):
 
 class InferenceError(AnimeDesktopError):
     """The model failed while running on a particular input."""
+
+
+class AttributeChoiceError(AnimeDesktopError):
+    """An attribute (or value) a faces model does not have, or attributes for a model without them."""

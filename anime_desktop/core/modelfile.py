@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from . import attributes as attrs
 from . import tempfiles
 from .errors import ModelFileError
 from .types import PRECISIONS, TASKS, IOConvention, ModelInfo
@@ -32,6 +33,8 @@ KEYS: dict[str, str] = {
     "fixed_size": "'HxW' when the model only takes one size (Pix2Pix), else absent",
     "latent_dim": "length of the latent vector (latent-to-image models)",
     "num_classes": "conditional generators: how many labels the second input (int64 label) takes",
+    "attributes": "attribute generators: JSON object of attribute -> its value names, in the column order of "
+                  "the int64 [N, A] input `attributes`",
     "precision": "fp32, fp16 or int8",
     "license": "SPDX identifier where one exists (Apache-2.0, CC-BY-NC-4.0, ...)",
     "source": "where the weights came from (a run folder, a URL, a paper)",
@@ -117,7 +120,13 @@ def write_metadata(proto, values: dict[str, object]) -> None:
     if unknown:
         raise ValueError(f"unknown model metadata keys: {sorted(unknown)}")
     merged = {p.key: p.value for p in proto.metadata_props}
-    merged.update({k: _to_text(v) for k, v in values.items() if v is not None})
+    merged.update({k: attrs.to_text(v) if k == "attributes" and not isinstance(v, str) else _to_text(v)
+                   for k, v in values.items() if v is not None})
+    if values.get("attributes") is not None:  # never write a value the app refuses to read
+        try:
+            attrs.parse(merged["attributes"])
+        except ValueError as exc:
+            raise ValueError(f"metadata key 'attributes': {exc}") from None
     merged.setdefault("schema", SCHEMA_VERSION)
     del proto.metadata_props[:]
     for key, value in merged.items():
@@ -154,6 +163,8 @@ def metadata_for(io: IOConvention) -> dict[str, str]:
         values["latent_dim"] = str(io.latent_dim)
     if io.num_classes:
         values["num_classes"] = str(io.num_classes)
+    if io.attributes:
+        values["attributes"] = attrs.to_text(io.attributes)
     return values
 
 
@@ -173,9 +184,21 @@ def convention_from_metadata(meta: dict[str, str], path: str | Path = "") -> IOC
             fixed_size=tuple(int(v) for v in fixed.lower().split("x")) if fixed else None,
             latent_dim=int(meta["latent_dim"]) if meta.get("latent_dim") else None,
             num_classes=int(meta.get("num_classes", "0") or 0),
+            attributes=attributes_from_metadata(meta, path),
         )
     except ValueError as exc:
         raise ModelFileError(path, f"its metadata is malformed: {exc}") from None
+
+
+def attributes_from_metadata(meta: dict[str, str], path: str | Path = "") -> attrs.Attributes:
+    """The `attributes` key, validated (a ModelFileError naming the key); () when absent."""
+    text = meta.get("attributes")
+    if text is None:
+        return ()
+    try:
+        return attrs.parse(text)
+    except ValueError as exc:
+        raise ModelFileError(path, f"its metadata key 'attributes' is malformed: {exc}") from None
 
 
 def model_info(path: str | Path, name: str, meta: dict[str, str], io: IOConvention) -> ModelInfo:

@@ -34,6 +34,8 @@ class IOConvention:
     input_dtype: str = "float32"
     latent_dim: int | None = None
     num_classes: int = 0  # > 0: a conditional generator with a second input of labels
+    # An attribute generator's second input, int64 [N, A]: (name, (value, ...)) per column (core.attributes).
+    attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -59,6 +61,8 @@ class IOConvention:
             known["value_range"] = tuple(float(v) for v in known["value_range"])
         if known.get("fixed_size") is not None:
             known["fixed_size"] = tuple(int(v) for v in known["fixed_size"])
+        if "attributes" in known:  # JSON turned the pairs into lists
+            known["attributes"] = tuple((str(n), tuple(str(v) for v in values)) for n, values in known["attributes"])
         return cls(**known)
 
 

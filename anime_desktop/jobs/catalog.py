@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core import attributes as attrs
 from ..core import classical, model_store, modelfile
 from ..core.errors import AnimeDesktopError
 
@@ -32,6 +33,7 @@ class ModelRow:
     latent_dim: int = 0
     num_classes: int = 0
     can_rank: bool = False  # a discriminator ships beside it (faces ranking)
+    attributes: attrs.Attributes = ()  # an attribute model's (name, values) per column, from its metadata
 
     @property
     def usable(self) -> bool:
@@ -58,12 +60,13 @@ def _row(name: str, path: Path, builtin: bool) -> ModelRow:
     size = path.stat().st_size / 1e6
     try:
         meta = modelfile.read_metadata(path)
+        attributes = modelfile.attributes_from_metadata(meta, path)
     except AnimeDesktopError as exc:
         return ModelRow(name, path, "?", "", "?", "?", size, exc.reason, builtin)
     return ModelRow(name, path, meta.get("family", "unknown"), meta.get("style", ""), meta.get("precision", "fp32"),
                     meta.get("license", "unknown"), size, "", builtin, meta.get("task", IMAGE_TO_IMAGE),
                     _int(meta.get("latent_dim")), _int(meta.get("num_classes")),
-                    model_store.discriminator_for(path) is not None)
+                    model_store.discriminator_for(path) is not None, attributes)
 
 
 def _int(value) -> int:
