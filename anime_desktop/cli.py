@@ -150,7 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="frames from face SEED_A to face SEED_B instead of a grid")
     p.add_argument("--frames", type=int, default=16, help="interpolation frames (default 16)")
     p.add_argument("--scale", type=int, default=1, help="enlarge each face by this factor (nearest)")
-    p.add_argument("--label", type=int, default=0, help="class label for conditional models (default 0)")
+    p.add_argument("--label", type=int, default=None, help="class label for single-label models (default 0)")
+    p.add_argument("--attr", action="append", type=_attr, default=[], metavar="NAME=VALUE",
+                   help="attribute models: fix an attribute (repeat for several), e.g. --attr hair=green; "
+                        "VALUE `any` (or leaving NAME out) draws it at random per face, from the face's seed; "
+                        "`models info MODEL` lists the names and values")
+    p.add_argument("--attr-to", action="append", type=_attr, default=[], metavar="NAME=VALUE",
+                   help="with --interpolate: the end face's attributes, where they differ from --attr")
     p.add_argument("--rank", type=int, default=1, metavar="K",
                    help="draw K candidates per face and keep the one the model's discriminator scores best")
     p.add_argument("-o", "--output", type=Path, required=True, help="grid .png, or .gif/.png for --interpolate")
@@ -280,6 +286,14 @@ def _pairs_arguments(p: argparse.ArgumentParser, b_is: str) -> None:
     p.add_argument("--work-mp", default=None, metavar="MP|full|auto",
                    help="bring each photo to this many megapixels before the scales apply ('full': as it is; "
                         "default auto: the teacher's working size, about 1 MP for our looks)")
+
+
+def _attr(text: str) -> tuple[str, str]:
+    """NAME=VALUE of --attr; the model says later whether it has that name and value."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"wants NAME=VALUE such as hair=green (or hair=any), not {text!r}")
+    return name.strip(), value.strip()
 
 
 def _name(text: str) -> str:

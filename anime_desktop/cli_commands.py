@@ -15,7 +15,9 @@ import numpy as np
 
 from . import diffusion
 from .cli import EXIT_FAILED, EXIT_OK, UsageError, progress_bar
+from .core import attributes as attrs
 from .core import batch, imageio, latent, model_store, pipeline, tempfiles, worksize
+from .core.errors import AttributeChoiceError
 from .core.progress import Progress
 from .core.settings import Settings
 from .diffusion.options import from_arguments
@@ -285,12 +287,16 @@ def faces(ns) -> int:
     config = SessionConfig(provider=ns.provider or Settings.load().provider)
     model = load_model(faces_model(ns.model), config, task="latent-to-image")
     runner = GeneratorRunner(model)
-    if ns.label and not runner.num_classes:
-        raise UsageError(f"{model.info.name} is not conditional: it takes no --label")
+    label, setting, setting_to = _face_conditioning(runner, ns)
     if ns.interpolate:
-        frames = face_jobs.interpolation(runner, *ns.interpolate, ns.frames, ns.truncation, ns.label)
+        (seed_a, seed_b), attributes = ns.interpolate, runner.attributes
+        row_a, row_b = face_jobs.attribute_row(runner, setting, seed_a), face_jobs.attribute_row(runner, setting_to,
+                                                                                                  seed_b)
+        frames = face_jobs.interpolation(runner, seed_a, seed_b, ns.frames, ns.truncation, label, row_a, row_b)
         face_jobs.write_frames(face_jobs.enlarge(frames, ns.scale), ns.output, overwrite=ns.overwrite)
-        print(f"wrote {ns.output}: {ns.frames} frames from seed {ns.interpolate[0]} to {ns.interpolate[1]}")
+        ends = ((f" ({attrs.describe(attributes, row_a)})", f" ({attrs.describe(attributes, row_b)})")
+                if attributes else ("", ""))
+        print(f"wrote {ns.output}: {ns.frames} frames from seed {seed_a}{ends[0]} to {seed_b}{ends[1]}")
         return EXIT_OK
     seed = ns.seed if ns.seed is not None else secrets.randbits(24)
     seeds = list(range(seed, seed + ns.n))
@@ -301,12 +307,42 @@ def faces(ns) -> int:
         ranker = ranker_for(model.info.path)
         if ranker is None:
             raise UsageError(f"--rank needs a discriminator beside the model ({model.info.path.stem}.disc.onnx)")
-    faces_ = face_jobs.generate_faces(runner, ranker, seeds, ns.truncation, ns.rank, ns.label)
+    faces_ = face_jobs.generate_faces(runner, ranker, seeds, ns.truncation, ns.rank, label, setting)
     images = face_jobs.enlarge(np.stack([f.image for f in faces_]), ns.scale)
     imageio.save_image(ns.output, latent.grid(images), overwrite=ns.overwrite)
     shown = f"seeds {seeds[0]}..{seeds[-1]}" if ns.rank <= 1 else f"best of {ns.rank} per face"
-    print(f"wrote {ns.output}: {ns.n} faces, {shown} (--seed {seed}), model {model.info.name}")
+    chosen = f", {attrs.describe_setting(runner.attributes, setting)}" if runner.attributes else ""
+    print(f"wrote {ns.output}: {ns.n} faces, {shown} (--seed {seed}), model {model.info.name}{chosen}")
     return EXIT_OK
+
+
+def _face_conditioning(runner: GeneratorRunner, ns) -> tuple[int, attrs.Setting, attrs.Setting]:
+    """(label, setting, end setting) from --label, --attr and --attr-to, each checked against the model."""
+    name, attributes = runner.model.info.name, runner.attributes
+    if ns.attr_to and not ns.interpolate:
+        raise UsageError("--attr-to sets the end face of --interpolate SEED_A SEED_B; a grid takes --attr only")
+    if attributes and ns.label is not None:
+        raise UsageError(f"{name} is an attribute model: choose with --attr NAME=VALUE instead of --label "
+                         f"(its attributes: {', '.join(attrs.names(attributes))})")
+    if ns.label and not runner.num_classes:
+        raise UsageError(f"{name} is not conditional: it takes no --label")
+    if (ns.attr or ns.attr_to) and not attributes:
+        labels = f"; it is a single-label model: choose with --label 0..{runner.num_classes - 1}"
+        raise UsageError(f"{name} has no attributes, so it takes no --attr" + (labels if runner.num_classes else ""))
+    start = _choices(ns.attr, "--attr")
+    try:
+        return ns.label or 0, runner.resolve(start), runner.resolve({**start, **_choices(ns.attr_to, "--attr-to")})
+    except AttributeChoiceError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _choices(pairs: list[tuple[str, str]], option: str) -> dict[str, str]:
+    choices: dict[str, str] = {}
+    for name, value in pairs:
+        if name in choices:
+            raise UsageError(f"{option} {name} is given twice ({name}={choices[name]}, {name}={value})")
+        choices[name] = value
+    return choices
 
 
 def video(ns) -> int:
@@ -446,7 +482,18 @@ def models_info(ns) -> int:
         })
     for key, value in rows.items():
         print(f"{key:>14}: {value}")
+    _print_conditioning(info.io)
     return EXIT_OK
+
+
+def _print_conditioning(io) -> None:
+    """A conditional generator's labels, or its attributes one per line in column order."""
+    if io.num_classes:
+        print(f"{'labels':>14}: 0..{io.num_classes - 1} (--label N)")
+    if io.attributes:
+        print(f"{'attributes':>14}: {len(io.attributes)}, in column order (--attr NAME=VALUE, or NAME=any)")
+        for name, values in io.attributes:
+            print(f"{name:>14}: {', '.join(values)}")
 
 
 def _metadata(ns) -> dict[str, str]:
