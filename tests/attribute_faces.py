@@ -25,6 +25,13 @@ SIZE = 64
 ATTRIBUTES = {"hair": ["black", "brown", "light-brown", "blonde", "green", "red"],
               "eyes": ["blue", "red", "green"],
               "expression": ["neutral", "happy"]}
+# The brief's example of a full model's metadata: six attributes, for layout checks.
+SIX_ATTRIBUTES = {"hair": ["black", "brown", "light-brown", "blonde", "white", "red", "pink", "blue", "green", "purple",
+                           "orange", "grey"],
+                  "eyes": ["blue", "green", "brown", "red", "purple", "amber", "dark", "cyan"],
+                  "hairstyle": ["short", "medium", "long"], "fringe": ["straight", "swept", "spiky", "parted"],
+                  "expression": ["neutral", "happy", "surprised", "angry", "wink"],
+                  "accessory": ["none", "ribbon", "clip"]}
 
 
 def palette(count: int, offset: float = 0.0) -> np.ndarray:
@@ -76,6 +83,15 @@ class LabelGenerator(torch.nn.Module):
 
     def forward(self, latent, label):
         return torch.clamp(self.colours[label][:, :, None, None] + self.pattern(latent), -1.0, 1.0)
+
+
+class PlainGenerator(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pattern = _Pattern()
+
+    def forward(self, latent):
+        return torch.clamp(self.pattern(latent) * 3.0, -1.0, 1.0)
 
 
 class AttributeScorer(torch.nn.Module):
@@ -136,6 +152,12 @@ def label_model(path: Path, classes: int = 4) -> Path:
     z, labels = torch.randn(2, LATENT), torch.tensor([0, classes - 1])
     return _export(LabelGenerator(classes), (z, labels), ["latent", "label", "image"], path,
                    _generator_meta("Tiny labels", num_classes=classes))
+
+
+def plain_model(path: Path) -> Path:
+    """An unconditional generator (latent only), with our metadata."""
+    return _export(PlainGenerator(), (torch.randn(2, LATENT),), ["latent", "image"], path,
+                   _generator_meta("Tiny plain"))
 
 
 def band(image: np.ndarray, j: int, count: int = len(ATTRIBUTES)) -> np.ndarray:

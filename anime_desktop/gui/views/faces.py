@@ -1,13 +1,16 @@
 """Faces: a gallery of generated anime faces, each tile with its seed (a face *is* its seed).
 
 Re-roll draws new seeds for the tiles not locked; ranking draws K candidates per tile and
-keeps the one the model's discriminator scores highest (shown on the tile). Click a face to
-see it enlarged (nearest or bicubic) and save it; mark two faces A and B for an
+keeps the one the model's discriminator scores highest (shown on the tile). An attribute model
+gets a picker per attribute; changing one redraws the unlocked tiles with their seeds, and "Any"
+is drawn per tile from its seed. A locked tile keeps its face, seed and attributes alike. Click a
+face to see it enlarged (nearest or bicubic) and save it; mark two faces A and B for an
 interpolation strip, exported as PNG or GIF. All generation runs on the engine thread.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -27,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core import attributes as attrs
 from ...jobs import catalog
 from ...jobs import faces as faces_jobs
 from ..convert import to_pixmap
+from ..widgets.attribute_pickers import AttributePickers
 from ..widgets.image_view import ImageView
 
 GRID_SIZES = (4, 6, 8)
@@ -46,6 +51,8 @@ class FaceTile(QWidget):
         super().__init__()
         self.index = index
         self.face: faces_jobs.Face | None = None
+        self.slot_seed: int | None = None  # the seed asked for this slot (with ranking, its candidates' base)
+        self.attributes: attrs.Attributes = ()  # of the model its face came from
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setMinimumSize(64 * TILE_SCALE, 64 * TILE_SCALE)
@@ -60,13 +67,17 @@ class FaceTile(QWidget):
         layout.addWidget(self.picture)
         layout.addLayout(row)
 
-    def set_face(self, face: faces_jobs.Face) -> None:
-        self.face = face
+    def set_face(self, face: faces_jobs.Face, slot_seed: int, attributes: attrs.Attributes = ()) -> None:
+        """`attributes`: the model's, which `face.attributes` indexes (attribute models)."""
+        self.face, self.slot_seed, self.attributes = face, slot_seed, attributes
+        described = attrs.describe(attributes, face.attributes) if face.attributes else ""
         self.picture.setPixmap(to_pixmap(faces_jobs.enlarge(face.image, TILE_SCALE, False)))
         score = "" if face.score is None else f"\nscore {face.score:+.1f}"
         self.caption.setText(f"seed {face.seed}{score}")
-        self.setToolTip(f"Seed {face.seed}: put it in Seed and Generate with ranking off, "
+        same = " with the same attribute choices" if described else ""
+        self.setToolTip(f"Seed {face.seed}: put it in Seed and Generate with ranking off{same}, "
                         "and the first tile shows this face again."
+                        + (f"\nAttributes: {described}." if described else "")
                         + ("" if face.score is None else
                            f"\nScore {face.score:+.2f}: how real the discriminator finds it (higher is better)."))
 
@@ -84,7 +95,7 @@ class FacesView(QWidget):
         self.state = faces_jobs.FacesState()
         self.models_info: dict[str, catalog.ModelRow] = {}
         self.selected: int | None = None
-        self.pair: list[int] = []  # seeds marked A and B
+        self.pair: list[faces_jobs.Face | None] = []  # faces marked A and B (seed and attribute row)
         self.frames = None
         self.model_box = QComboBox()
         self.model_box.setMinimumWidth(150)
@@ -106,6 +117,8 @@ class FacesView(QWidget):
         self.label_box = QSpinBox()
         self.label_box.setToolTip("Class label of a conditional model")
         self.label_title = QLabel("Label")
+        self.pickers = AttributePickers()
+        self.pickers.changed.connect(self._pickers_changed)
         self.generate_button = QPushButton("Generate", clicked=self.generate)
         self.reroll_button = QPushButton("Re-roll unlocked", clicked=self.reroll)
         self.hint = QLabel(NO_MODEL_HINT)
@@ -126,7 +139,7 @@ class FacesView(QWidget):
         scroll.setWidget(grid_host)
 
         self.large = ImageView("Click a face")
-        self.large.setMinimumSize(120, 120)
+        self.large.setMinimumSize(120, 84)  # at 1024x640 an attribute model's pickers take a line from it
         self.smooth = QComboBox()
         self.smooth.addItems(["sharp (nearest)", "smooth (bicubic)"])
         self.smooth.currentIndexChanged.connect(self._show_large)
@@ -181,6 +194,7 @@ class FacesView(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(controls)
         layout.addLayout(actions)
+        layout.addWidget(self.pickers)
         layout.addLayout(body, 1)
         layout.addLayout(strip_row)
         self.model_box.currentTextChanged.connect(self._model_changed)
@@ -212,6 +226,7 @@ class FacesView(QWidget):
         self.label_box.setRange(0, max(classes - 1, 0))
         self.label_box.setVisible(classes > 0)
         self.label_title.setVisible(classes > 0)
+        self.pickers.set_attributes(info.attributes if info else ())
         if info is None:
             self.rank.setChecked(False)
 
@@ -233,35 +248,48 @@ class FacesView(QWidget):
             self.grid.addWidget(tile, r, c)
             tile.clicked.connect(self.select)
 
+    def _unlocked(self) -> list[int]:
+        return [t.index for t in self.tiles if not (t.lock.isChecked() and t.face is not None)]
+
     def generate(self) -> None:
-        """A fresh grid: tile i gets seed `seed + i` (so a grid is one number to remember)."""
+        """A fresh grid: tile i gets seed `seed + i` (so a grid is one number to remember); locked tiles stay."""
         n = int(self.grid_box.currentData())
         self._ensure_tiles(n)
         base = self.seed.value()
-        self._request(list(range(n * n)), [base + i for i in range(n * n)])
+        slots = self._unlocked()
+        self._request(slots, [base + i for i in slots])
 
     def reroll(self) -> None:
-        unlocked = [t.index for t in self.tiles if not t.lock.isChecked()]
         if not self.tiles:
             self.generate()
             return
+        unlocked = self._unlocked()
         seeds = [secrets.randbelow(2**31 - 1) for _ in unlocked]
         self._request(unlocked, seeds)
+
+    def _pickers_changed(self) -> None:
+        """Another attribute value: the unlocked faces are drawn again, same seeds, new attributes."""
+        slots = [i for i in self._unlocked() if self.tiles[i].slot_seed is not None]
+        self._request(slots, [self.tiles[i].slot_seed for i in slots])
 
     def _request(self, slots: list[int], seeds: list[int]) -> None:
         model = self.model_box.currentText()
         if not model or not slots:
             return
         k = self.rank_k.value() if self.rank.isChecked() and self.rank.isEnabled() else 1
-        job = self.state.generate(model, seeds, self.truncation.value(), k, self.label_box.value())
-        self.window.engine.call(job).returned.connect(lambda faces: self._show_faces(slots, faces))
+        job = self.state.generate(model, seeds, self.truncation.value(), k, self.label_box.value(),
+                                  self.pickers.setting())
+        attributes = self.pickers.attributes
+        self.window.engine.call(job).returned.connect(
+            lambda faces: self._show_faces(slots, seeds, faces, attributes))
         self.status.emit(f"Generating {len(slots)} face(s)" + (f", best of {k} each" if k > 1 else "") + "…")
 
     # --- engine replies -------------------------------------------------------------------
-    def _show_faces(self, slots: list[int], faces: list) -> None:
-        for slot, face in zip(slots, faces):
-            if slot < len(self.tiles):
-                self.tiles[slot].set_face(face)
+    def _show_faces(self, slots: list[int], seeds: list[int], faces: list, attributes: attrs.Attributes) -> None:
+        for slot, seed, face in zip(slots, seeds, faces):
+            tile = self.tiles[slot] if slot < len(self.tiles) else None
+            if tile is not None and not (tile.lock.isChecked() and tile.face is not None):  # locked meanwhile
+                tile.set_face(face, seed, attributes)
         self.grid_ready.emit()
         self.status.emit(f"{len(faces)} face(s) from {self.model_box.currentText()}")
 
@@ -283,7 +311,7 @@ class FacesView(QWidget):
             return
         big = faces_jobs.enlarge(face.image, 4, self.smooth.currentIndex() == 1)
         self.large.set_image(big)
-        self.large.setToolTip(f"seed {face.seed}")
+        self.large.setToolTip(self.tiles[self.selected].toolTip())
 
     def save_selected(self, path: str | None = None) -> None:
         face = self.selected_face()
@@ -291,7 +319,8 @@ class FacesView(QWidget):
             self.status.emit("Click a face first")
             return
         if not path:
-            start = Path(self.window.settings.last_output_dir or Path.home()) / f"face-{face.seed}.png"
+            name = _face_name(self.tiles[self.selected])
+            start = Path(self.window.settings.last_output_dir or Path.home()) / f"{name}.png"
             path, _ = QFileDialog.getSaveFileName(self, "Save face", str(start), "PNG (*.png)")
         if path:
             job = faces_jobs.save_face(face.image, Path(path), int(self.save_scale.currentData()),
@@ -305,15 +334,20 @@ class FacesView(QWidget):
             self.status.emit("Click a face first, then mark it")
             return
         self.pair = (self.pair + [None, None])[:2]
-        self.pair[which] = face.seed
-        (self.mark_a if which == 0 else self.mark_b).setText(f"{'AB'[which]}: seed {face.seed}")
+        self.pair[which] = face
+        button = self.mark_a if which == 0 else self.mark_b
+        button.setText(f"{'AB'[which]}: seed {face.seed}")
+        button.setToolTip(self.tiles[self.selected].toolTip())
 
     def interpolate(self) -> None:
+        """From face A to face B: their seeds' latents, and their own attribute rows (the rows switch
+        halfway where they differ: an index cannot be blended, see jobs.faces.interpolation)."""
         if len(self.pair) < 2 or None in self.pair:
             self.status.emit("Mark two faces, A and B, first")
             return
-        job = self.state.interpolate(self.model_box.currentText(), self.pair[0], self.pair[1], self.steps.value(),
-                                     self.truncation.value(), self.label_box.value())
+        a, b = self.pair
+        job = self.state.interpolate(self.model_box.currentText(), a.seed, b.seed, self.steps.value(),
+                                     self.truncation.value(), self.label_box.value(), a.attributes, b.attributes)
         self.window.engine.call(job).returned.connect(self._show_strip)
 
     def export_frames(self, suffix: str, path: str | None = None) -> None:
@@ -328,6 +362,13 @@ class FacesView(QWidget):
             job = faces_jobs.save_frames(self.frames, Path(path), int(self.save_scale.currentData()))
             handle = self.window.engine.call(job)
             handle.returned.connect(lambda saved: self.window.announce(f"Saved {saved}", Path(saved).parent))
+
+
+def _face_name(tile: FaceTile) -> str:
+    """face-SEED, then its attribute values when it has some: the name says how to draw it again."""
+    values = [re.sub(r"[^A-Za-z0-9._-]+", "_", values[i])
+              for (_, values), i in zip(tile.attributes, tile.face.attributes)]
+    return "-".join(["face", str(tile.face.seed), *values])
 
 
 def _row(frames):
