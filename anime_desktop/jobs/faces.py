@@ -71,10 +71,10 @@ def interpolation(runner: GeneratorRunner, seed_a: int, seed_b: int, frames: int
 
     Attribute models: face A is drawn with `row_a`, face B with `row_b` (concrete rows, e.g. two
     tiles' `Face.attributes`, or `attribute_row` of a setting; left out: the row a grid tile of that
-    seed gets with every attribute "any"). The `attributes` input takes
-    indices, which cannot be blended, so this is the honest limit of index inputs: each attribute
-    that differs between the rows keeps A's value for the first half of the frames and takes B's
-    for the second half (the latent moves smoothly all the way); shared attributes never change.
+    seed gets with every attribute "any"). The `attributes` input takes indices, which cannot be
+    blended, so this is the honest limit of index inputs: each attribute that differs between the
+    rows keeps A's value for the first half of the frames and takes B's for the second half (the
+    latent moves smoothly all the way); attributes the rows share never change.
     """
     dim = runner.io.latent_dim
     a, b = latent.latent(seed_a, dim, truncation), latent.latent(seed_b, dim, truncation)

@@ -21,6 +21,7 @@ from ..engine.loader import load_model
 from ..engine.runners import GeneratorRunner, StylizeRunner
 from ..engine.session import SessionConfig
 from .catalog import LATENT_TO_IMAGE, ModelRow
+from .faces import generate_faces
 
 SAMPLE, SIDE = "kodim23.png", 160
 FACE_SEEDS = (7, 8, 9, 10)
@@ -63,9 +64,9 @@ def preview(ctx, row: ModelRow) -> np.ndarray:
 def _render(ctx, row: ModelRow) -> np.ndarray:
     loaded = ctx.models.get(row.name)
     if row.task == LATENT_TO_IMAGE:
-        runner = GeneratorRunner(loaded)
-        faces = runner.generate(latent.latents(list(FACE_SEEDS), runner.io.latent_dim, 0.8))
-        return prepost.resize_to(latent.grid(faces, columns=2), SIDE, SIDE)
+        # The gallery's own path: an attribute model's faces draw every attribute from their seeds.
+        faces = generate_faces(GeneratorRunner(loaded), None, list(FACE_SEEDS), 0.8)
+        return prepost.resize_to(latent.grid(np.stack([f.image for f in faces]), columns=2), SIDE, SIDE)
     # At the thumbnail's own size, not the look's working size: 160 px brought to 1 MP would cost
     # half a second a look on the engine thread (live frames wait behind it), and the lines drawn
     # at 1 MP would shrink to nothing in the thumbnail.

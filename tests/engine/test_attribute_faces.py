@@ -231,3 +231,20 @@ def test_single_label_and_unconditional_models_work_as_before(models):
     assert frames.shape == (3, 4, 4, 3)
     with pytest.raises(AttributeChoiceError, match="takes no attributes"):
         face_jobs.interpolation(plain, 1, 2, 3, 1.0, row_a=(0,), row_b=(0,))
+
+
+def test_the_models_preview_draws_an_attribute_model_as_the_gallery_does(models):
+    from anime_desktop.core import prepost
+    from anime_desktop.engine.cache import ModelCache
+    from anime_desktop.jobs import previews
+    from anime_desktop.jobs.context import JobContext
+
+    model_store.install(models["attr"], "tiny-attr")
+    row = next(r for r in catalog.catalog() if r.name == "tiny-attr")
+    picture = previews.preview(JobContext(ModelCache()), row)
+    runner = GeneratorRunner(load_model(models["attr"]))
+    faces = face_jobs.generate_faces(runner, None, list(previews.FACE_SEEDS), 0.8)
+    assert len({f.attributes for f in faces}) > 1  # "any" per face, not every attribute's first value
+    expected = prepost.resize_to(latent.grid(np.stack([f.image for f in faces]), columns=2), previews.SIDE,
+                                 previews.SIDE)
+    assert np.array_equal(picture, expected)
