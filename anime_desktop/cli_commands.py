@@ -282,6 +282,10 @@ def faces(ns) -> int:
         raise UsageError(f"{ns.output} exists; pass --overwrite to replace it")
     if ns.n < 1 or ns.scale < 1:
         raise UsageError("-n and --scale must be at least 1")
+    if ns.frames < 2 or ns.truncation <= 0:
+        raise UsageError("--frames must be at least 2 and --truncation above 0")
+    if min([ns.seed or 0, *(ns.interpolate or [])]) < 0:
+        raise UsageError("seeds are 0 or more")
     writable_folder(ns.output.parent)
     tempfiles.sweep_stale(ns.output.parent)
     config = SessionConfig(provider=ns.provider or Settings.load().provider)

@@ -136,3 +136,13 @@ def test_models_info_lists_the_attributes_in_column_order(models, capsys):
     assert lines[start + 1].split(": ")[1] == ", ".join(HAIR)
     code, out, _ = run(capsys, "models", "info", models["label"])
     assert code == 0 and "labels: 0..3" in out and "attributes" not in out
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--interpolate", "1", "2", "--frames", "1"], "--frames must be at least 2"),
+    (["--truncation", "0"], "--truncation above 0"),
+    (["--seed", "-3"], "seeds are 0 or more"),
+    (["--interpolate", "-1", "2"], "seeds are 0 or more"),
+])
+def test_out_of_range_numbers_are_usage_errors_not_tracebacks(models, capsys, tmp_path, args, words):
+    assert words in usage_error(capsys, "faces", "-m", models["attr"], *args, "-o", tmp_path / "f.gif")
