@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import zipfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -51,16 +53,22 @@ def to_tensor(images: list[np.ndarray]) -> torch.Tensor:
     return batch / 127.5 - 1.0
 
 
-def fit(image: np.ndarray, size: int, rng: torch.Generator | None, crop_scale: float = 1.0) -> np.ndarray:
-    """Resize the short side to size*crop_scale, crop size x size (random with rng, else centre), flip."""
+def short_side(image: np.ndarray, size: int, crop_scale: float = 1.0) -> np.ndarray:
+    """The image with its short side at size*crop_scale (at least size), bicubic: what `fit` crops
+    from. A second call on its result returns that result unchanged."""
     h, w = image.shape[:2]
     short = max(size, round(size * crop_scale))
-    if min(h, w) != short:
-        scale = short / min(h, w)
-        pil = Image.fromarray(image).resize((max(size, round(w * scale)), max(size, round(h * scale))),
-                                            Image.BICUBIC)
-        image = np.asarray(pil)
-        h, w = image.shape[:2]
+    if min(h, w) == short:
+        return image
+    scale = short / min(h, w)
+    pil = Image.fromarray(image).resize((max(size, round(w * scale)), max(size, round(h * scale))), Image.BICUBIC)
+    return np.asarray(pil)
+
+
+def fit(image: np.ndarray, size: int, rng: torch.Generator | None, crop_scale: float = 1.0) -> np.ndarray:
+    """Resize the short side to size*crop_scale, crop size x size (random with rng, else centre), flip."""
+    image = short_side(image, size, crop_scale)
+    h, w = image.shape[:2]
     if rng is None:
         y, x = (h - size) // 2, (w - size) // 2
     else:
@@ -73,10 +81,15 @@ def fit(image: np.ndarray, size: int, rng: torch.Generator | None, crop_scale: f
 
 
 class ImageSet:
-    """Lazily decoded, cached images from a list of files; unreadable ones are skipped."""
+    """Lazily decoded, cached images from a list of files; unreadable ones are skipped.
 
-    def __init__(self, files: list[Path]) -> None:
+    `prepare`, when given, is applied once to each decoded image and its result is what is cached
+    (a data set that always resizes its images the same way resizes each one once, not every step).
+    """
+
+    def __init__(self, files: list[Path], prepare: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         self.files = list(files)
+        self.prepare = prepare
         self.cache: dict[int, np.ndarray | None] = {}
 
     def __len__(self) -> int:
@@ -87,7 +100,8 @@ class ImageSet:
         for offset in range(len(self.files)):
             i = (index + offset) % len(self.files)
             if i not in self.cache:
-                self.cache[i] = read_rgb(self.files[i])
+                image = read_rgb(self.files[i])
+                self.cache[i] = self.prepare(image) if image is not None and self.prepare else image
             if self.cache[i] is not None:
                 return self.cache[i]
         raise DataError(f"none of the {len(self.files)} images in {self.files[0].parent} can be read")
@@ -110,9 +124,13 @@ class UnpairedData:
                 break
         else:
             raise DataError(f"{root}: expected sub-folders real_images/ + anime_images/ (or trainA/ + trainB/)")
-        self.photos, self.styles = ImageSet(list_images(root / photos)), ImageSet(list_images(root / styles))
+        # Every image is only ever used through fit(image, image_size): keep it resized once, so a step
+        # crops a small array instead of resampling the full picture (and memory holds the small copy).
+        prepare = partial(short_side, size=image_size)
+        self.photos = ImageSet(list_images(root / photos), prepare)
+        self.styles = ImageSet(list_images(root / styles), prepare)
         smooth = root / "smooth"
-        self.smooth = ImageSet(list_images(smooth)) if smooth.is_dir() else None
+        self.smooth = ImageSet(list_images(smooth), prepare) if smooth.is_dir() else None
         if self.smooth is not None and len(self.smooth) != len(self.styles):
             raise DataError(f"{smooth}: {len(self.smooth)} images but {len(self.styles)} style images")
         self.image_size = image_size
@@ -216,16 +234,24 @@ class FaceData:
     already aligned, where shifting them only teaches G to misplace features.
     """
 
-    def __init__(self, root: Path, image_size: int = 64, labels: bool = False, crop: str = "random") -> None:
+    def __init__(self, root: Path, image_size: int = 64, labels: bool = False, crop: str = "random",
+                 attributes: list[str] | None = None) -> None:
         if crop not in ("random", "center"):
             raise DataError(f"crop must be random or center, not {crop!r}")
         self.crop = crop
         root = Path(root)
         arrays = sorted(root.glob("*.npz")) if root.is_dir() else ([root] if root.suffix == ".npz" else [])
-        self.labels = None
+        self.labels = self.attributes = self.visible = None
+        if attributes and not arrays:
+            raise DataError(f"{root}: attribute training needs .npz files with `images` and `attributes` "
+                            "(anime-train render-faces writes them)")
         if arrays:
             loaded = [read_npz(p) for p in arrays]
             self.images = np.concatenate([d["images"] for d in loaded])
+            if attributes:
+                columns = [attribute_columns(d, p, attributes) for d, p in zip(loaded, arrays)]
+                self.attributes = np.concatenate([d["attributes"][:, c] for d, c in zip(loaded, columns)])
+                self.visible = np.concatenate([d["visible"][:, c] for d, c in zip(loaded, columns)])
             if labels:
                 if any("labels" not in d for d in loaded):
                     raise DataError(f"{root}: a conditional model needs a `labels` array in every .npz")
@@ -248,7 +274,35 @@ class FaceData:
         out = {"image": to_tensor([fit(get(i), self.image_size, crop_rng) for i in ids])}
         if self.labels is not None:
             out["label"] = torch.from_numpy(self.labels[ids])
+        if self.attributes is not None:
+            out["attributes"] = torch.from_numpy(self.attributes[ids].astype(np.int64))
+            out["visible"] = torch.from_numpy(self.visible[ids])
         return out
+
+
+def attribute_table(data: dict[str, np.ndarray], path: Path) -> dict[str, list[str]]:
+    """The attribute table (name -> value names, in column order) a labelled face set carries."""
+    import json
+
+    if "attributes" not in data or "attribute_names" not in data:
+        raise DataError(f"{path}: no attribute labels (`attributes`, `attribute_names`); render the set again "
+                        "with this version's anime-train render-faces")
+    try:
+        table = json.loads(str(data["attribute_names"]))
+    except ValueError:
+        raise DataError(f"{path}: `attribute_names` is not JSON") from None
+    return {str(k): [str(v) for v in values] for k, values in table.items()}
+
+
+def attribute_columns(data: dict[str, np.ndarray], path: Path, names: list[str]) -> list[int]:
+    """Column of each wanted attribute in a labelled set, or a DataError naming what is missing."""
+    have = list(attribute_table(data, path))
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise DataError(f"{path}: no attribute {missing[0]!r}; this set has {', '.join(have)}")
+    if "visible" not in data:
+        data["visible"] = np.ones(data["attributes"].shape, bool)
+    return [have.index(n) for n in names]
 
 
 class PairedCrops(PairedData):
