@@ -35,8 +35,27 @@ class LayerNorm2d(nn.GroupNorm):
         return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
 
 
+class InstanceNorm2d(nn.InstanceNorm2d):
+    """nn.InstanceNorm2d (affine) written as plain per-channel mean/variance ops, same parameters.
+
+    PyTorch's CPU instance norm reshapes to a (1, N*C, H, W) batch norm and back, and the copies
+    and layout changes around it made the v3 generator's training step 5x slower than v2's on
+    this CPU (14.1 s against 2.7 s for a batch of eight 32 px images, identical outputs to 1e-5).
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(channels, affine=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(dim=(2, 3), keepdim=True)
+        centred = x - mean
+        var = (centred * centred).mean(dim=(2, 3), keepdim=True)
+        y = centred / torch.sqrt(var + self.eps)
+        return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
 def _norm(channels: int, kind: str) -> nn.Module:
-    return LayerNorm2d(channels) if kind == "layer" else nn.InstanceNorm2d(channels, affine=True)
+    return LayerNorm2d(channels) if kind == "layer" else InstanceNorm2d(channels)
 
 
 def _conv_norm_lrelu(cin: int, cout: int, kernel: int = 3, stride: int = 1, padding=1, groups: int = 1,
