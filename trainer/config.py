@@ -31,6 +31,10 @@ def _at_least(config, key: str, minimum: float) -> None:
 
 
 ACTIVATIONS = ("relu", "leakyrelu")
+# What holds G's output to its photo in AnimeGAN and CartoonGAN (see README "Content losses"):
+# the papers' L1 of VGG19 conv4_4 features, the same with each channel scaled to unit spread over
+# the photos (works with a random VGG19), or luma L1 + SSIM at half size (no network at all).
+CONTENT_LOSSES = ("vgg", "normalised", "pixel")
 
 
 @dataclass
@@ -74,6 +78,11 @@ class AnimeGANConfig(TrainConfig):
     weight_colour: float = 10.0
     weight_tv: float = 1.0
     d_channels: int = 32
+    content_loss: str = "vgg"
+
+    def validate(self) -> None:
+        super().validate()
+        _choice(self, "content_loss", CONTENT_LOSSES)
 
 
 @dataclass
@@ -106,9 +115,11 @@ class CartoonGANConfig(TrainConfig):
     channels: int = 64
     d_channels: int = 32
     unfreeze_content_at: int = 0  # from this step on VGG19 trains with G (the slides); 0: frozen throughout
+    content_loss: str = "vgg"
 
     def validate(self) -> None:
         super().validate()
+        _choice(self, "content_loss", CONTENT_LOSSES)
         _at_least(self, "unfreeze_content_at", 0)
 
 
@@ -193,9 +204,26 @@ class DCGANConfig(TrainConfig):
     feature_matching: float = 0.0  # weight of Salimans et al.'s feature matching in G's loss
     crop: str = "random"  # random crop + flip, or "center" (resize + centre crop, as in the report)
     g_act: str = "relu"  # G's hidden activations; the report's G used LeakyReLU
+    # Attribute conditioning (faces you can direct): a JSON object, attribute -> value names in
+    # column order, or "faces" for the procedural renderer's table; empty: not conditional on them.
+    attributes: str = ""
+    embed_dim: int = 16  # width of each attribute's embedding in G
+    aux_weight: float = 0.0  # weight of D's auxiliary attribute classifier (AC-GAN) in both losses
 
     def validate(self) -> None:
         super().validate()
+        if self.attributes.strip() == "faces":
+            from .procedural_faces import ATTRIBUTES
+
+            self.attributes = json.dumps({k: list(v) for k, v in ATTRIBUTES.items()})
+        if self.attributes:
+            table = self.attribute_table()
+            if not table or any(not isinstance(v, list) or len(v) < 2 for v in table.values()):
+                raise ConfigError("attributes must map each attribute name to a list of at least two value names")
+            if self.num_classes:
+                raise ConfigError("a model is conditional on num_classes or on attributes, not both")
+        _at_least(self, "embed_dim", 1)
+        _at_least(self, "aux_weight", 0)
         _choice(self, "adversarial", ("lsgan", "bce", "hinge", "wgan-gp"))
         _choice(self, "optimizer", ("adam", "rmsprop"))
         _choice(self, "crop", ("random", "center"))
@@ -203,6 +231,19 @@ class DCGANConfig(TrainConfig):
         _at_least(self, "d_steps", 1)
         for key in ("gp_weight", "clip_grad", "feature_matching"):
             _at_least(self, key, 0)
+
+    def attribute_table(self) -> dict[str, list[str]]:
+        """Attribute name -> value names, in column order ({} when not conditional on attributes)."""
+        if not self.attributes:
+            return {}
+        try:
+            table = json.loads(self.attributes)
+        except ValueError:
+            raise ConfigError(f"attributes must be JSON (name -> value names) or 'faces', not {self.attributes!r}") \
+                from None
+        if not isinstance(table, dict):
+            raise ConfigError("attributes must be a JSON object: name -> list of value names")
+        return table
 
 
 def load(config_class: type, file: Path | None = None, overrides: list[str] | None = None):

@@ -96,6 +96,33 @@ def content(features_fake: torch.Tensor, features_real: torch.Tensor) -> torch.T
     return F.l1_loss(features_fake, features_real)
 
 
+def content_normalised(features_fake: torch.Tensor, features_real: torch.Tensor) -> torch.Tensor:
+    """L1 between feature maps, each channel divided by its standard deviation over the photos'
+    batch (N, H, W). A randomly initialised VGG19's conv4_4 channels differ in scale by orders of
+    magnitude and are all tiny, so the plain L1 is dominated by a few channels and is far too
+    small beside the adversarial term; measured per channel on the photos it asks every channel
+    the same thing: keep the photo's content, in units of how much that channel varies over photos.
+    """
+    scale = features_real.detach().float().std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+    return F.l1_loss(features_fake.float() / scale, features_real.float() / scale)
+
+
+def content_pixel(fake: torch.Tensor, photo: torch.Tensor, factor: int = 2) -> torch.Tensor:
+    """Structure without a pretrained network: L1 plus (1 - SSIM) of luma at 1/`factor` resolution.
+
+    Luma only, so hue and saturation stay free for the style; reduced resolution, so fine texture
+    (skin pores, photo noise) is not held, only the shapes a drawing keeps.
+    """
+    from torchmetrics.functional.image import structural_similarity_index_measure as ssim
+
+    def luma(images: torch.Tensor) -> torch.Tensor:
+        y = (to_grayscale(images.float())[:, :1] + 1) / 2
+        return F.avg_pool2d(y, factor) if factor > 1 else y
+
+    a, b = luma(fake), luma(photo).detach()
+    return F.l1_loss(a, b) + (1 - ssim(a, b, data_range=1.0, kernel_size=7))
+
+
 def gram(features: torch.Tensor) -> torch.Tensor:
     """Gram matrix normalised by the number of elements (Gatys et al. 2016)."""
     b, c, h, w = features.shape

@@ -4,7 +4,8 @@ D sees anime frames as real and, as fake: generated images, greyscale anime (so 
 not what makes "anime") and edge-smoothed anime (so crisp edges are), weighted 1.2/1.2/1.2/0.8
 as in the authors' code. G minimises adversarial + content + grey-style + colour + TV (+ v3's
 domain loss, when weighted).
-The first `init_steps` train G on the content loss alone (reconstruct the photo).
+The first `init_steps` train G on the content loss alone (reconstruct the photo); with
+`content_loss=pixel`, which holds luma only, the colour term joins it there.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class AnimeGAN(UnpairedFamily):
         if step < c.init_steps:
             with self.autocast():
                 fake = self.net("G")(photo)
-                loss = c.weight_content * losses.content(self.content_net(fake), self.content_net(photo))
+                loss = c.weight_content * self.content_term(fake, photo)
+                if c.content_loss == "pixel":  # luma alone cannot rebuild the photo: add the chroma
+                    loss = loss + c.weight_colour * losses.colour(fake, photo)
             self.step(loss, self.optimizers["G_init"])
             self.finish_step()
             return {"g_init": loss.item()}
@@ -74,11 +77,10 @@ class AnimeGAN(UnpairedFamily):
     def _g_losses(self, fake, photo, style, f_fake) -> dict[str, torch.Tensor]:
         """G's weighted loss terms by name; `f_fake` is the content network's view of `fake`."""
         c = self.config
-        f_photo = self.content_net(photo)
         f_gray = self.content_net(losses.to_grayscale(style))
         return {
             "g_adv": c.weight_adv_g * losses.g_adversarial(self.net("D")(fake), c.adversarial),
-            "content": c.weight_content * losses.content(f_fake, f_photo),
+            "content": c.weight_content * self.content_term(fake, photo, f_fake),
             "style": c.weight_style * losses.gray_style(f_fake, f_gray),
             "colour": c.weight_colour * losses.colour(fake, photo),
             "tv": c.weight_tv * losses.total_variation(fake),

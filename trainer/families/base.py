@@ -13,8 +13,8 @@ from contextlib import nullcontext
 import torch
 from torch import nn
 
+from .. import losses
 from ..data import UnpairedData
-from ..losses import edge_promote
 
 
 class Family(ABC):
@@ -130,4 +130,15 @@ class UnpairedFamily(Family):
         return UnpairedData(root, self.config.image_size)
 
     def next_batch(self, data, rng):
-        return data.batch(self.config.batch_size, rng, smooth_fn=edge_promote)
+        return data.batch(self.config.batch_size, rng, smooth_fn=losses.edge_promote)
+
+    def content_term(self, fake: torch.Tensor, photo: torch.Tensor,
+                     f_fake: torch.Tensor | None = None) -> torch.Tensor:
+        """The unweighted content loss the config's `content_loss` names (`f_fake`: the content
+        network's view of `fake`, when the caller already has it)."""
+        mode = self.config.content_loss
+        if mode == "pixel":
+            return losses.content_pixel(fake, photo)
+        f_fake = self.content_net(fake) if f_fake is None else f_fake
+        compare = losses.content_normalised if mode == "normalised" else losses.content
+        return compare(f_fake, self.content_net(photo))

@@ -64,7 +64,7 @@ class CartoonGAN(UnpairedFamily):
             fake = self.net("G")(photo)
         if step < c.init_steps:
             with self.autocast():
-                loss = c.weight_content * losses.content(self.content_net(fake), self.content_net(photo))
+                loss = c.weight_content * self.content_term(fake, photo)
             self.step(loss, *g_optimizers)
             self.finish_step()
             return {"g_init": loss.item()}
@@ -75,7 +75,7 @@ class CartoonGAN(UnpairedFamily):
         self.step(d_loss, self.optimizers["D"])
         with self.autocast():
             g_adv = losses.g_adversarial(d(fake), mode)
-            content = c.weight_content * losses.content(self.content_net(fake), self.content_net(photo))
+            content = c.weight_content * self.content_term(fake, photo)
         self.step(g_adv + content, *g_optimizers)
         self.finish_step()
         return {"g_adv": g_adv.item(), "content": content.item(), "d_total": d_loss.item()}
