@@ -4,6 +4,8 @@
               [--config FILE] [--steps N] [--resume [PATH]] [--dry-run] [--key=value ...]
   anime-train eval --real DIR --fake DIR [--metrics swd,fid,kid,lpips,is]
   anime-train eval --checkpoint RUN --data DIR [--metrics ...]
+  anime-train eval --metrics attr-acc --classifier C (--checkpoint RUN | --fake DIR --target NAME=VALUE)
+  anime-train classifier (--data FACE_SET | --class VALUE=DIR ...) --out C.pt   the attr-acc judge
   anime-train render-faces OUT_DIR [--count N] [--seed S]      procedural anime faces (ours to ship)
   anime-train prepare-faces IN_DIR OUT_DIR [--size 64] [--cascade FILE]   face crops for DCGAN data
 
@@ -70,6 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="use at most this many images of each set")
     p.add_argument("--size", type=int, default=None, help="resize images to SIZE x SIZE first")
     p.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    p.add_argument("--classifier", type=Path, help="attr-acc: a classifier from `anime-train classifier`")
+    p.add_argument("--target", metavar="NAME=VALUE",
+                   help="attr-acc with --fake: the share of fakes the classifier calls VALUE (e.g. style=anime)")
+    p = sub.add_parser("classifier", help="train an attribute or style classifier (the attr-acc judge)")
+    p.add_argument("--data", type=Path, help="a labelled face set (.npz or folder of them, from render-faces)")
+    p.add_argument("--class", dest="classes", action="append", default=[], metavar="VALUE=DIR",
+                   help="a class and its folder of images (repeat; e.g. --class anime=trainB --class photo=trainA)")
+    p.add_argument("--attribute", default="style", help="with --class: the attribute's name (default style)")
+    p.add_argument("--out", type=Path, required=True, help="classifier file to write (.pt)")
+    p.add_argument("--size", type=int, default=64, help="image side the classifier sees (default 64)")
+    p.add_argument("--steps", type=int, default=1500, help="training steps (default 1500)")
+    p.add_argument("--held-out", type=float, default=0.1, help="share of images held out to measure it")
+    p.add_argument("--limit", type=int, default=None, help="with --class: at most this many images per class")
+    p.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -99,10 +115,10 @@ def _dispatch(ns, extra: list[str], parser) -> int:
         if extra:
             parser.error(f"unrecognised arguments: {' '.join(extra)}")
         return _render_faces(ns) if ns.command == "render-faces" else _prepare_faces(ns)
-    if ns.command == "eval":
+    if ns.command in ("eval", "classifier"):
         if extra:
             parser.error(f"unrecognised arguments: {' '.join(extra)}")
-        return _eval(ns)
+        return _eval(ns) if ns.command == "eval" else _classifier(ns)
     return _train(ns, extra, parser)
 
 
@@ -159,16 +175,20 @@ def _render_faces(ns) -> int:
     import numpy as np
     from PIL import Image
 
-    from .procedural_faces import render_set
+    from .procedural_faces import ATTRIBUTES, HIDDEN_WHEN, render_labelled
 
     if ns.count < 1 or ns.size < 16:
         raise ConfigError("--count must be at least 1 and --size at least 16")
     ns.out_dir.mkdir(parents=True, exist_ok=True)
-    faces = render_set(ns.count, ns.seed, ns.size)
-    np.savez(ns.out_dir / "faces.npz", images=faces)
+    faces, attributes, visible = render_labelled(ns.count, ns.seed, ns.size)
+    # the labels travel with the images: column j of `attributes` is the j-th name of
+    # `attribute_names` (name -> value names), `visible` says where it can be seen
+    np.savez(ns.out_dir / "faces.npz", images=faces, attributes=attributes, visible=visible,
+             attribute_names=np.array(json.dumps(ATTRIBUTES)), hidden_when=np.array(json.dumps(HIDDEN_WHEN)))
     for i in range(min(ns.png, ns.count)):
         Image.fromarray(faces[i]).save(ns.out_dir / f"face-{i:05d}.png")
-    print(f"wrote {ns.count} faces ({ns.size}x{ns.size}, seed {ns.seed}) to {ns.out_dir / 'faces.npz'}")
+    print(f"wrote {ns.count} faces ({ns.size}x{ns.size}, seed {ns.seed}) with their attributes "
+          f"({', '.join(ATTRIBUTES)}) to {ns.out_dir / 'faces.npz'}")
     return 0
 
 
@@ -183,10 +203,90 @@ def _prepare_faces(ns) -> int:
     return 0 if r.faces else 1
 
 
+def _classifier(ns) -> int:
+    from . import classifier
+
+    if bool(ns.data) == bool(ns.classes):
+        raise ConfigError("give either --data FACE_SET or two or more --class VALUE=DIR")
+    if ns.data:
+        data = classifier.from_face_set(ns.data)
+    else:
+        classes = []
+        for item in ns.classes:
+            value, sep, folder = item.partition("=")
+            if not sep or not value:
+                raise ConfigError(f"--class {item!r} must look like VALUE=DIR")
+            classes.append((value, Path(folder)))
+        if len(classes) < 2 or len({v for v, _ in classes}) != len(classes):
+            raise ConfigError("--class needs at least two different values")
+        data = classifier.from_class_folders(classes, ns.attribute, ns.size, ns.limit)
+    if not 0 < ns.held_out < 0.5 or ns.steps < 1:
+        raise ConfigError("--held-out must be between 0 and 0.5, and --steps at least 1")
+    record = classifier.train(data, ns.out, ns.size, ns.steps, held_out=ns.held_out, seed=ns.seed,
+                              log=lambda line: print(line, file=sys.stderr))
+    print(f"wrote {ns.out}: {len(data.table)} attribute(s), {record['train_count']} training images; "
+          f"held-out accuracy ({record['held_out_count']} images, where visible):")
+    for name, value in record["held_out_accuracy"].items():
+        print(f"{name:>12}: {value:.4f}")
+    return 0
+
+
+def _attr_acc(ns) -> dict[str, float]:
+    """attr-acc: per attribute of a checkpoint's generator (and of its untrained twin), or the
+    share of --fake images the classifier puts in --target."""
+    from .classifier import Classifier
+    from .metrics import attributes as attr_metrics
+
+    if not ns.classifier:
+        raise ValueError("attr-acc needs --classifier FILE (from anime-train classifier)")
+    judge = Classifier(ns.classifier)
+    if ns.fake and ns.target:
+        from .metrics.evaluate import load_folder
+
+        fake = load_folder(ns.fake, ns.size or judge.size, ns.limit).permute(0, 2, 3, 1).numpy()
+        result = {f"share {ns.target}": attr_metrics.style_share(judge, fake, ns.target), "images": len(fake)}
+        result.update({f"classifier held-out {k}": v for k, v in judge.held_out_accuracy.items()})
+        return result
+    if not ns.checkpoint:
+        raise ValueError("attr-acc needs --checkpoint RUN (an attribute model) or --fake DIR --target NAME=VALUE")
+    import torch
+
+    from .generate import load_generator, untrained_twin
+
+    g, config, name = load_generator(ns.checkpoint)
+    table = config.attribute_table() if name == "dcgan" else {}
+    if not table:
+        raise ValueError(f"{ns.checkpoint}: not an attribute model; for a stylizer use --fake DIR --target NAME=VALUE")
+
+    def runner(net):
+        @torch.no_grad()
+        def generate(latents, rows):
+            out = net(torch.from_numpy(latents), torch.from_numpy(rows))
+            return ((out.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        return generate
+
+    count = ns.limit or 1000
+    result = {}
+    for label, net in (("trained", g), ("untrained", untrained_twin(config))):
+        scores = attr_metrics.attribute_accuracy(judge, runner(net), table, count, config.latent_dim)
+        result.update({f"{label} {k}": v for k, v in scores.items()})
+    result.update({f"classifier held-out {k}": v for k, v in judge.held_out_accuracy.items() if k in table})
+    return result
+
+
 def _eval(ns) -> int:
     from .metrics.evaluate import evaluate, load_folder
 
     metrics = [m.strip() for m in ns.metrics.split(",") if m.strip()]
+    if "attr-acc" in metrics:
+        if metrics != ["attr-acc"]:
+            raise ValueError("attr-acc runs on its own: --metrics attr-acc")
+        results = _attr_acc(ns)
+        for key, value in results.items():
+            print(f"{key:>32}: {value:.4f}" if isinstance(value, float) else f"{key:>32}: {value}")
+        if ns.json:
+            ns.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+        return 0
     if ns.checkpoint:
         if not ns.data:
             raise ValueError("--checkpoint needs --data (the real images to compare with)")

@@ -26,6 +26,19 @@ def load_generator(path: Path) -> tuple[torch.nn.Module, object, str]:
     return g.eval(), config, data["family_name"]
 
 
+def untrained_twin(config) -> torch.nn.Module:
+    """A generator of the same architecture with fresh initial weights (seeded by the config): the
+    starting point a trained generator's scores are compared with."""
+    from .networks.common import init_weights
+
+    torch.manual_seed(config.seed)
+    g = FAMILIES["dcgan"].make_generator(config) if hasattr(config, "latent_dim") else None
+    if g is None:
+        raise ValueError("an untrained twin is only made for latent-to-image generators")
+    init_weights(g)
+    return g.eval()
+
+
 def _uint8(images: torch.Tensor) -> torch.Tensor:
     return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
 

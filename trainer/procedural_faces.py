@@ -25,6 +25,23 @@ IRIS_COLOURS = [(60, 120, 220), (40, 160, 120), (150, 70, 40), (200, 60, 80), (1
                 (60, 60, 70), (40, 180, 200)]
 SKIN_TONES = [(255, 228, 210), (250, 215, 190), (240, 200, 170), (220, 175, 140), (190, 140, 105)]
 EXPRESSIONS = ("neutral", "happy", "surprised", "angry", "wink")
+HAIR_LENGTHS = ("short", "medium", "long")
+FRINGES = ("straight", "swept", "spiky", "parted")
+ACCESSORIES = ("none", "ribbon", "clip")
+# The attributes every face is labelled with, in column order, and their value names (the
+# `attributes` metadata of a model trained on them): the renderer decides each one, so the
+# labels are exact and free.
+ATTRIBUTES = {
+    "hair": ("black", "brown", "light-brown", "blonde", "white", "red", "pink", "blue", "green", "purple",
+             "orange", "grey"),
+    "eyes": ("blue", "green", "brown", "red", "purple", "amber", "dark", "cyan"),
+    "hairstyle": HAIR_LENGTHS,
+    "fringe": FRINGES,
+    "expression": EXPRESSIONS,
+    "accessory": ACCESSORIES,
+}
+# Where an attribute cannot be seen: eye colour when the expression closes both eyes.
+HIDDEN_WHEN = {"eyes": {"expression": ["happy"]}}
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,13 @@ class FaceParams:
     accessory: str  # none, ribbon, clip
     accessory_colour: tuple[int, int, int]
     tilt: float  # degrees
+    hair_index: int = 0  # which of HAIR_COLOURS `hair` was jittered from
+    iris_index: int = 0  # which of IRIS_COLOURS `iris` was jittered from
+
+    def labels(self) -> tuple[int, ...]:
+        """This face's value of each of ATTRIBUTES, in column order."""
+        return (self.hair_index, self.iris_index, HAIR_LENGTHS.index(self.hair_length), FRINGES.index(self.fringe),
+                EXPRESSIONS.index(self.expression), ACCESSORIES.index(self.accessory))
 
 
 def _jitter(colour, rng, amount: float = 18.0) -> tuple[int, int, int]:
@@ -61,12 +85,15 @@ def _jitter(colour, rng, amount: float = 18.0) -> tuple[int, int, int]:
 def sample(rng: np.random.Generator) -> FaceParams:
     bg_a = tuple(int(v) for v in rng.integers(60, 256, 3))
     bg_b = _jitter(bg_a, rng, 50)
-    hair = _jitter(HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], rng)
+    hair_index = int(rng.integers(len(HAIR_COLOURS)))
+    hair = _jitter(HAIR_COLOURS[hair_index], rng)
+    skin = _jitter(SKIN_TONES[rng.integers(len(SKIN_TONES))], rng, 6)
+    iris_index = int(rng.integers(len(IRIS_COLOURS)))
     return FaceParams(
         background=(bg_a, bg_b),
-        skin=_jitter(SKIN_TONES[rng.integers(len(SKIN_TONES))], rng, 6),
+        skin=skin,
         hair=hair,
-        iris=_jitter(IRIS_COLOURS[rng.integers(len(IRIS_COLOURS))], rng, 25),
+        iris=_jitter(IRIS_COLOURS[iris_index], rng, 25),
         cx=0.5 + rng.normal(0, 0.025), cy=0.56 + rng.normal(0, 0.02),
         face_w=rng.uniform(0.27, 0.34), face_h=rng.uniform(0.30, 0.37), chin=rng.uniform(0.05, 0.14),
         hair_length=str(rng.choice(["short", "medium", "long"], p=[0.3, 0.3, 0.4])),
@@ -77,6 +104,7 @@ def sample(rng: np.random.Generator) -> FaceParams:
         accessory=str(rng.choice(["none", "ribbon", "clip"], p=[0.6, 0.2, 0.2])),
         accessory_colour=tuple(int(v) for v in rng.integers(0, 256, 3)),
         tilt=rng.normal(0, 4.0),
+        hair_index=hair_index, iris_index=iris_index,
     )
 
 
@@ -204,4 +232,27 @@ def _fringe(canvas, cx, cy, fw, fh, p: FaceParams, aa) -> None:
 
 def render_set(count: int, seed: int = 0, size: int = 64) -> np.ndarray:
     """`count` faces from one seed (face i is `sample(default_rng([seed, i]))`), N x size x size x 3."""
-    return np.stack([render(sample(np.random.default_rng([seed, i])), size) for i in range(count)])
+    return render_labelled(count, seed, size)[0]
+
+
+def render_labelled(count: int, seed: int = 0, size: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images N x size x size x 3, attributes N x A int64, visible N x A bool), A = len(ATTRIBUTES)."""
+    params = [sample(np.random.default_rng([seed, i])) for i in range(count)]
+    images = np.stack([render(p, size) for p in params])
+    attributes = np.array([p.labels() for p in params], np.int64).reshape(count, len(ATTRIBUTES))
+    return images, attributes, visibility(attributes)
+
+
+def visibility(attributes: np.ndarray, table=None, hidden_when=None) -> np.ndarray:
+    """Which attribute of each row can be seen in its face (N x A bool): `hidden_when` (default
+    HIDDEN_WHEN) over the columns of `table` (default ATTRIBUTES), name -> value names."""
+    table = ATTRIBUTES if table is None else table
+    hidden_when = HIDDEN_WHEN if hidden_when is None else hidden_when
+    names = list(table)
+    visible = np.ones(attributes.shape, bool)
+    for name, rule in hidden_when.items():
+        for other, values in rule.items():
+            if name in table and other in table:
+                codes = [list(table[other]).index(v) for v in values if v in table[other]]
+                visible[:, names.index(name)] &= ~np.isin(attributes[:, names.index(other)], codes)
+    return visible

@@ -31,7 +31,7 @@ class DCGAN(Family):
     name = "dcgan"
     config_class = DCGANConfig
     # every term any option logs, so log.csv keeps one header whatever the options (empty when off)
-    loss_names = ("g_adv", "d_total", "d_real", "d_fake", "gp", "feature_matching")
+    loss_names = ("g_adv", "d_total", "d_real", "d_fake", "gp", "feature_matching", "d_aux", "g_aux")
     task = "latent-to-image"
 
     @staticmethod
@@ -39,13 +39,15 @@ class DCGAN(Family):
         if config.variant not in ("classic", "upsample"):
             raise ValueError(f"DCGAN variant must be classic or upsample, not {config.variant!r}")
         cls = UpsampleGenerator if config.variant == "upsample" else DCGANGenerator
-        return cls(config.latent_dim, config.ngf, config.num_classes, act=config.g_act)
+        return cls(config.latent_dim, config.ngf, config.num_classes, act=config.g_act,
+                   attribute_sizes=attribute_sizes(config), embed_dim=config.embed_dim)
 
     @staticmethod
     def make_discriminator(config) -> torch.nn.Module:
         """D from a config; a WGAN-GP critic has layer norm where the classic D has batch norm."""
         norm = "layer" if config.adversarial == WGAN_GP else "batch"
-        return DCGANDiscriminator(config.ndf, config.num_classes, variant=config.variant == "upsample", norm=norm)
+        return DCGANDiscriminator(config.ndf, config.num_classes, variant=config.variant == "upsample", norm=norm,
+                                  attribute_sizes=attribute_sizes(config))
 
     def build(self) -> None:
         c = self.config
@@ -60,6 +62,9 @@ class DCGAN(Family):
         fixed = torch.Generator().manual_seed(c.seed + 1)  # its own stream: sampling never shifts training RNG
         self.fixed_z = torch.randn(SAMPLE_COUNT, c.latent_dim, generator=fixed)
         self.fixed_labels = torch.arange(SAMPLE_COUNT) % c.num_classes if c.num_classes else None
+        sizes = attribute_sizes(c)
+        if sizes:  # the sample grid asks for every attribute uniformly, from its own fixed stream
+            self.fixed_labels = torch.stack([torch.randint(n, (SAMPLE_COUNT,), generator=fixed) for n in sizes], 1)
 
     def make_optimizer(self, net: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         if self.config.optimizer == "rmsprop":  # what WGAN used before the penalty made Adam safe
@@ -67,7 +72,9 @@ class DCGAN(Family):
         return self.adam(net, lr)
 
     def make_data(self, root):
-        return FaceData(root, self.config.image_size, labels=self.config.num_classes > 0, crop=self.config.crop)
+        c = self.config
+        return FaceData(root, c.image_size, labels=c.num_classes > 0, crop=c.crop,
+                        attributes=list(c.attribute_table()) or None)
 
     def next_batch(self, data, rng: torch.Generator) -> dict:
         """`d_steps` batches stacked into one: each D step sees real images of its own."""
@@ -87,16 +94,29 @@ class DCGAN(Family):
         sigma = self.noise_sigma(step)
         noisy = (lambda x: x + sigma * torch.randn_like(x)) if sigma > 0 else (lambda x: x)
         reals = self.batch["image"].chunk(k)
-        labels = self.batch["label"].chunk(k) if "label" in self.batch else [None] * len(reals)
+        condition = self.batch.get("label", self.batch.get("attributes"))
+        labels = condition.chunk(k) if condition is not None else [None] * len(reals)
+        self.visible = self.batch["visible"].chunk(k) if "visible" in self.batch else None
         for i, (real, label) in enumerate(zip(reals, labels)):
             if i:
                 self.finish_step()  # AMP's scaler steps an optimiser once per update
-            fake, out = self._d_step(real, label, noisy, keep_graph=i == len(reals) - 1)
-        out.update(self._g_step(fake, real, label, noisy))
+            visible = self.visible[i] if self.visible is not None else None
+            fake, out = self._d_step(real, label, noisy, keep_graph=i == len(reals) - 1, visible=visible)
+        out.update(self._g_step(fake, real, label, noisy, visible))
         self.finish_step()
         return out
 
-    def _d_step(self, real, labels, noisy, keep_graph: bool) -> tuple[torch.Tensor, dict[str, float]]:
+    def _aux(self, hidden, labels, visible) -> torch.Tensor:
+        """AC-GAN's term: cross-entropy of D's attribute heads against the asked-for values, only
+        where the attribute can be seen (no eye colour is asked of closed eyes)."""
+        parts = []
+        for i, logits in enumerate(self.unwrapped("D").classify(hidden)):
+            ce = torch.nn.functional.cross_entropy(logits.float(), labels[:, i], reduction="none")
+            mask = visible[:, i].float() if visible is not None else torch.ones_like(ce)
+            parts.append((ce * mask).sum() / mask.sum().clamp_min(1))
+        return self.config.aux_weight * torch.stack(parts).mean()
+
+    def _d_step(self, real, labels, noisy, keep_graph: bool, visible=None) -> tuple[torch.Tensor, dict[str, float]]:
         """One D step on `real` and a fresh fake; returns the fake (with G's graph only when
         `keep_graph`: the last fake of an iteration is the one G's step reuses) and D's losses."""
         c, d = self.config, self.net("D")
@@ -105,7 +125,11 @@ class DCGAN(Family):
             fake = self.net("G")(z, labels)
         with self.autocast():
             real_in = noisy(real)
-            real_out = d(real_in, labels)
+            aux = c.aux_weight > 0 and labels is not None and labels.dim() == 2
+            if aux:
+                real_out, real_hidden = d(real_in, labels, features=True)
+            else:
+                real_out = d(real_in, labels)
             fake_in = noisy(fake.detach())
             fake_out = d(fake_in, labels)
             if c.adversarial == WGAN_GP:
@@ -117,19 +141,24 @@ class DCGAN(Family):
                 real_loss = losses.d_real(real_out, c.adversarial, c.real_label)
                 fake_loss = losses.d_fake(fake_out, c.adversarial)
                 gp = None
-            total = real_loss + fake_loss + (gp if gp is not None else 0)
+            d_aux = self._aux(real_hidden, labels, visible) if aux else None
+            total = real_loss + fake_loss + (gp if gp is not None else 0) + (d_aux if d_aux is not None else 0)
         self.step(total, self.optimizers["D"], clip=c.clip_grad)
         out = {"d_total": total.item(), "d_real": real_loss.item(), "d_fake": fake_loss.item()}
+        if d_aux is not None:
+            out["d_aux"] = d_aux.item()
         if gp is not None:
             out["gp"] = gp.item()
         return fake, out
 
-    def _g_step(self, fake, real, labels, noisy) -> dict[str, float]:
+    def _g_step(self, fake, real, labels, noisy, visible=None) -> dict[str, float]:
         c, d = self.config, self.net("D")
+        aux = c.aux_weight > 0 and labels is not None and labels.dim() == 2
         with self.autocast():
-            if c.feature_matching > 0:
-                with torch.no_grad():
-                    _, real_features = self.unwrapped("D")(noisy(real), labels, features=True)
+            if c.feature_matching > 0 or aux:
+                if c.feature_matching > 0:
+                    with torch.no_grad():
+                        _, real_features = self.unwrapped("D")(noisy(real), labels, features=True)
                 scores, fake_features = d(noisy(fake), labels, features=True)
             else:
                 scores = d(noisy(fake), labels)
@@ -137,6 +166,8 @@ class DCGAN(Family):
             parts = {"g_adv": losses.critic_generator(scores) if wgan else losses.g_adversarial(scores, c.adversarial)}
             if c.feature_matching > 0:
                 parts["feature_matching"] = c.feature_matching * losses.feature_matching(fake_features, real_features)
+            if aux:
+                parts["g_aux"] = self._aux(fake_features, labels, visible)
         self.step(sum(parts.values()), self.optimizers["G"], clip=c.clip_grad)
         return {k: v.item() for k, v in parts.items()}
 
@@ -153,4 +184,9 @@ class DCGAN(Family):
 
     def export_info(self) -> dict:
         return {"family": self.name, "task": self.task, "latent_dim": self.config.latent_dim,
-                "num_classes": self.config.num_classes}
+                "num_classes": self.config.num_classes, "attributes": self.config.attribute_table()}
+
+
+def attribute_sizes(config) -> tuple[int, ...]:
+    """How many values each attribute has, in column order (empty when not conditional on them)."""
+    return tuple(len(v) for v in config.attribute_table().values())
