@@ -96,8 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-faces", help="rebuild the shipped faces model (procedural faces -> DCGAN -> ONNX)")
     p.add_argument("--work", type=Path, default=Path("build/faces-model"), help="working folder")
     p.add_argument("--out", type=Path, default=Path("resources/models"), help="where to ship the files")
-    p.add_argument("--steps", type=int, default=None, help="training steps (default 8000)")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 12000)")
     p.add_argument("--count", type=_at_least(1), default=20_000, help="procedural faces to train on (default 20000)")
+    p.add_argument("--classifier-steps", type=_at_least(1), default=None,
+                   help="steps of the attribute classifier that judges the model (default 2500)")
     p.add_argument("--held-out", type=_at_least(2), default=1000,
                    help="held-out faces SWD is measured on (default 1000)")
     p.set_defaults(func=_build_faces)
@@ -212,9 +214,10 @@ def _build_student(ns) -> int:
 
 
 def _build_faces(ns) -> int:
-    from .build_faces import DEFAULT_STEPS, build
+    from .build_faces import CLASSIFIER_STEPS, DEFAULT_STEPS, build
 
-    return build(ns.work, ns.out, ns.steps if ns.steps is not None else DEFAULT_STEPS, ns.count, ns.held_out)
+    return build(ns.work, ns.out, ns.steps if ns.steps is not None else DEFAULT_STEPS, ns.count, ns.held_out,
+                 ns.classifier_steps or CLASSIFIER_STEPS)
 
 
 def _import(ns) -> int:

@@ -52,13 +52,35 @@ def to_fp16(src: Path, out: Path) -> Path:
 class _Calibration:
     """onnxruntime's CalibrationDataReader over photos (or seeded latents) in the model's convention."""
 
-    def __init__(self, input_name: str, io: IOConvention, images: list[Path], count: int = 16) -> None:
+    def __init__(self, input_name: str, io: IOConvention, images: list[Path], count: int = 16,
+                 conditions: dict[str, int | tuple[int, ...]] | None = None) -> None:
         self.items = iter(_calibration_tensors(io, images, count))
         self.input_name = input_name
+        self.conditions = conditions or {}
+        self.rng = np.random.default_rng(1)
 
     def get_next(self):
         x = next(self.items, None)
-        return None if x is None else {self.input_name: x}
+        if x is None:
+            return None
+        feed = {self.input_name: x}
+        for name, sizes in self.conditions.items():  # what a conditional generator is asked for, uniformly
+            if isinstance(sizes, tuple):
+                feed[name] = np.stack([self.rng.integers(n, size=len(x)) for n in sizes], 1).astype(np.int64)
+            else:
+                feed[name] = self.rng.integers(sizes, size=len(x)).astype(np.int64)
+        return feed
+
+
+def _condition_inputs(proto, io: IOConvention) -> dict[str, int | tuple[int, ...]]:
+    """A conditional generator's extra inputs: `label` -> class count, `attributes` -> value counts."""
+    names = {i.name for i in proto.graph.input}
+    out: dict[str, int | tuple[int, ...]] = {}
+    if "label" in names and io.num_classes:
+        out["label"] = int(io.num_classes)
+    if "attributes" in names and io.attributes:
+        out["attributes"] = tuple(len(values) for _, values in io.attributes)
+    return out
 
 
 def _calibration_tensors(io: IOConvention, images: list[Path], count: int) -> list[np.ndarray]:
@@ -122,7 +144,7 @@ def to_int8(src: Path, out: Path, calibration: Path | None, method: str = "minma
         else:
             images = sorted(p for p in Path(calibration).iterdir()
                             if p.suffix.lower() in imageio.READ_EXTENSIONS) if calibration else []
-            reader = _Calibration(proto.graph.input[0].name, io, images, count)
+            reader = _Calibration(proto.graph.input[0].name, io, images, count, _condition_inputs(proto, io))
             methods = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
                        "percentile": CalibrationMethod.Percentile}
             quantize_static(str(prepared), str(out), reader, quant_format=QuantFormat.QDQ, per_channel=True,

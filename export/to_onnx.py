@@ -91,9 +91,11 @@ def export_checkpoint(checkpoint: Path, out: Path, style: str = "", license: str
     snapshot = safe_load(_snapshot_file(checkpoint))
     info = snapshot.get("export") or {"family": family}
     io = convention_for(info)
-    if getattr(config, "num_classes", 0):
-        return _export_conditional(g, io.with_(num_classes=int(config.num_classes)), Path(out), family, style,
-                                   license, source or f"{Path(checkpoint).resolve()} step {snapshot['step']}")
+    table = config.attribute_table() if hasattr(config, "attribute_table") else {}
+    if getattr(config, "num_classes", 0) or table:
+        io = io.with_(num_classes=int(config.num_classes)) if config.num_classes else io
+        return _export_conditional(g, io, Path(out), family, style, license,
+                                   source or f"{Path(checkpoint).resolve()} step {snapshot['step']}", table)
     meta = {"family": family, "task": "latent-to-image" if io.latent_dim else "image-to-image",
             "role": "generator", "style": style or Path(checkpoint).resolve().name, "precision": "fp32",
             "license": license or "unknown",
@@ -101,19 +103,30 @@ def export_checkpoint(checkpoint: Path, out: Path, style: str = "", license: str
     return export_module(g, io, Path(out), meta)
 
 
+def example_condition(num_classes: int, table: dict[str, list[str]]) -> tuple[str, torch.Tensor]:
+    """(input name, two example rows) of a conditional model: `label` (N,) or `attributes` (N, A)."""
+    if table:
+        return "attributes", torch.tensor([[0] * len(table), [len(v) - 1 for v in table.values()]])
+    return "label", torch.tensor([0, num_classes - 1])
+
+
 def _export_conditional(g, io: IOConvention, out: Path, family: str, style: str, license: str,
-                        source: str) -> Path:
-    """A conditional generator: inputs `latent` (N x Z) and `label` (N, int64), batch-dynamic."""
+                        source: str, table: dict[str, list[str]] | None = None) -> Path:
+    """A conditional generator, batch-dynamic: inputs `latent` (N x Z) and either `label` (N,
+    int64) or `attributes` (N x A int64, one column per attribute, metadata key `attributes`)."""
     g = g.eval()
-    z, labels = torch.randn(2, io.latent_dim), torch.tensor([0, io.num_classes - 1])
+    name, condition = example_condition(io.num_classes, table or {})
+    z = torch.randn(2, io.latent_dim)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(g, (z, labels), str(out), dynamo=False, opset_version=17, input_names=["latent", "label"],
-                          output_names=["image"], dynamic_axes={"latent": {0: "N"}, "label": {0: "N"},
+        torch.onnx.export(g, (z, condition), str(out), dynamo=False, opset_version=17, input_names=["latent", name],
+                          output_names=["image"], dynamic_axes={"latent": {0: "N"}, name: {0: "N"},
                                                                 "image": {0: "N"}})
     proto = onnx.load(str(out))
     meta = {"family": family, "task": "latent-to-image", "role": "generator", "style": style or out.stem,
             "precision": "fp32", "license": license or "unknown", "source": source}
+    if table:
+        meta["attributes"] = table
     modelfile.write_metadata(proto, {**modelfile.metadata_for(io), **meta})
     onnx.checker.check_model(proto, full_check=True)
     onnx.save(proto, str(out))
@@ -134,8 +147,8 @@ class _Scorer(torch.nn.Module):
         super().__init__()
         self.d = d
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        return self.d(image).reshape(image.shape[0], 1)
+    def forward(self, image: torch.Tensor, attributes: torch.Tensor | None = None) -> torch.Tensor:
+        return self.d(image, attributes).reshape(image.shape[0], 1)
 
 
 def export_discriminator(checkpoint: Path, out: Path, license: str = "", source: str = "") -> Path:
@@ -155,15 +168,20 @@ def export_discriminator(checkpoint: Path, out: Path, license: str = "", source:
         raise ValueError(f"{checkpoint}: only DCGAN runs have a discriminator the gallery can use")
     config = load_config(DCGANConfig, None, [f"--{k}={v}" for k, v in state["config"].items()])
     if config.num_classes:
-        raise ValueError("conditional discriminators need a label input the gallery does not feed")
+        raise ValueError("single-label discriminators need a label input the gallery does not feed")
     d = DCGAN.make_discriminator(config)  # batch norm, or layer norm for a WGAN-GP critic
     d.load_state_dict(state["family"]["nets"]["D"])
     scorer = _Scorer(d).eval()
     x = torch.rand(2, 3, config.image_size, config.image_size) * 2 - 1
+    table = config.attribute_table()
+    args, names, axes = (x,), ["image"], {"image": {0: "N"}, "score": {0: "N"}}
+    if table:  # a projection D scores a face against the attributes it was asked for
+        args, names = (x, example_condition(0, table)[1]), ["image", "attributes"]
+        axes["attributes"] = {0: "N"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(scorer, (x,), str(out), dynamo=False, opset_version=17, input_names=["image"],
-                          output_names=["score"], dynamic_axes={"image": {0: "N"}, "score": {0: "N"}})
+        torch.onnx.export(scorer, args, str(out), dynamo=False, opset_version=17, input_names=names,
+                          output_names=["score"], dynamic_axes=axes)
     proto = onnx.load(str(out))
     modelfile.write_metadata(proto, {"family": "dcgan", "task": "latent-to-image", "role": "discriminator",
                                      "precision": "fp32", "license": license or "unknown",

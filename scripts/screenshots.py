@@ -50,7 +50,8 @@ def colour_grades(folder: Path) -> list[Path]:
 
 
 def faces_view(app, window) -> None:
-    """The Faces view with the shipped faces model: a ranked 6x6 grid, one face enlarged, a walk."""
+    """The Faces view with the shipped faces model: a ranked 6x6 grid asked for green hair and red
+    eyes (when the model takes attributes), one face enlarged, a walk between two faces."""
     view = window.faces
     window.tabs.setCurrentWidget(view)
     pump(app, 5, lambda: view.model_box.count() > 0)
@@ -59,6 +60,10 @@ def faces_view(app, window) -> None:
     view.grid_box.setCurrentIndex(view.grid_box.findData(6))
     view.seed.setValue(2026)
     view.rank.setChecked(view.rank.isEnabled())
+    names = [name for name, _ in view.pickers.attributes]
+    if "hair" in names and "eyes" in names:
+        view.pickers.choose("hair", "green")
+        view.pickers.choose("eyes", "red")
     view.generate()
     pump(app, 20, lambda: all(t.face is not None for t in view.tiles))
     view.select(3)
