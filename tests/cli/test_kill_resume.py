@@ -25,7 +25,7 @@ COUNT = 30
 
 def batch_command(src, out):
     # At the photos' own size (0.17 MP): the look's 1 MP working size is not what this test is about,
-    # and bringing each photo up to it made every run several times slower.
+    # and bringing each photo up to it cost 0.7 s a photo instead of 0.1 s.
     return [sys.executable, "-m", "anime_desktop", "batch", str(src), str(out), "-m", "toon", "--work-mp", "full"]
 
 

@@ -35,8 +35,8 @@ def test_the_ray_batch_writes_what_the_plain_batch_writes_on_two_actors(tmp_path
     pytest.importorskip("ray", reason="the 'cluster' extra is not installed (pip install -e '.[cluster]')")
     folder = _folder(tmp_path)
     model = onnx_models.colour_model(tmp_path / "swap.onnx")
-    # The photos' own size: toon's 1 MP working size is not the subject here (and costs ~20x the pixels);
-    # an actor that dropped --work-mp would still show, as a difference from the plain batch.
+    # At the photos' own size: toon's 1 MP working size is not the subject here (it cost 0.7 s a photo, not
+    # 5 ms); an actor that dropped --work-mp would now show, as a difference from the plain batch.
     common = [str(folder), "-m", str(model), "-m", "toon", "-r", "--work-mp", "full"]
     assert app(["batch", common[0], str(tmp_path / "plain"), *common[1:], "--report",
                 str(tmp_path / "plain.json")]) == 0

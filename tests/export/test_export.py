@@ -32,16 +32,27 @@ def photos(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained_animegan(tmp_path_factory, photos):
-    """An AnimeGANv2 generator (2.1 M parameters) trained 300 steps by our trainer on real photos."""
+    """An AnimeGANv2 generator (2.1 M parameters) trained 300 steps by our trainer on real photos.
+
+    The content loss is `pixel`, so G learns to give its photo back (15-16 dB from it after 300 steps)
+    and no VGG19 runs: the randomly initialised VGG19 of --random-content-net took 56 % of every step
+    and taught G nothing measurable (7 dB from its photo, below the untrained G's 11-13 dB). Trained on
+    one thread: on this 2-core machine PyTorch's two-thread pool slows 5-37x whenever anything else
+    runs (each op waits for a descheduled worker), and one thread costs ~1.25x only when nothing does."""
     root = tmp_path_factory.mktemp("animegan-data")
     for sub in ("real_images", "anime_images"):
         shutil.copytree(photos, root / sub)
     out = root / "run"
     from trainer.cli import main as train
 
-    assert train(["animegan", "--data", str(root), "--out", str(out), "--steps", "300", "--random-content-net",
-                  "--image_size=32", "--batch_size=2", "--init_steps=300", "--save_every=1000",
-                  "--sample_every=1000", "--log_every=100"]) == 0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert train(["animegan", "--data", str(root), "--out", str(out), "--steps", "300", "--random-content-net",
+                      "--content_loss=pixel", "--image_size=32", "--batch_size=2", "--init_steps=300",
+                      "--save_every=1000", "--sample_every=1000", "--log_every=100"]) == 0
+    finally:
+        torch.set_num_threads(threads)
     return out
 
 
@@ -58,11 +69,10 @@ def exported(trained_animegan, photos, tmp_path_factory):
 def test_fp32_onnx_matches_pytorch(exported, trained_animegan, photos):
     rows = verify(exported[0], trained_animegan, photos, max_side=256, repeat=1)
     assert len(rows) == len(PHOTOS)
-    # CONTRACTS.md set 1e-4 at <= 256 px; on this AVX-512 machine the 300-step fixture, trained with 2
-    # threads, lands at 1.73e-4 (1 thread: under 1e-4): float32 summation order in convolutions and
-    # instance norms, the same on every ORT and torch version tried. 2e-4 keeps the gate that close,
-    # and the PSNR gate says the picture is identical.
-    assert max(r.max_abs for r in rows) <= 2e-4
+    # CONTRACTS.md's 1e-4 at <= 256 px. The fixture trained with VGG19 content loss on 2 threads landed at
+    # 1.73e-4 on this AVX-512 machine (float32 summation order in convolutions and norms), so the gate was
+    # 2e-4 while it was used; the fixture trained with the pixel content loss on 1 thread lands at 5.7e-5.
+    assert max(r.max_abs for r in rows) <= 1e-4
     assert min(r.psnr for r in rows) >= 60
 
 
