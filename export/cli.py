@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-faces", help="rebuild the shipped faces model (procedural faces -> DCGAN -> ONNX)")
     p.add_argument("--work", type=Path, default=Path("build/faces-model"), help="working folder")
     p.add_argument("--out", type=Path, default=Path("resources/models"), help="where to ship the files")
-    p.add_argument("--steps", type=int, default=None, help="training steps (default 12000)")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 5000)")
     p.add_argument("--count", type=_at_least(1), default=20_000, help="procedural faces to train on (default 20000)")
     p.add_argument("--classifier-steps", type=_at_least(1), default=None,
                    help="steps of the attribute classifier that judges the model (default 2500)")

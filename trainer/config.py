@@ -35,6 +35,7 @@ ACTIVATIONS = ("relu", "leakyrelu")
 # the papers' L1 of VGG19 conv4_4 features, the same with each channel scaled to unit spread over
 # the photos (works with a random VGG19), or luma L1 + SSIM at half size (no network at all).
 CONTENT_LOSSES = ("vgg", "normalised", "pixel")
+V3_GENERATORS = ("tiny", "instance")
 
 
 @dataclass
@@ -90,7 +91,10 @@ class AnimeGANv3Config(AnimeGANConfig):
     """AnimeGANv3 schedule: D learning rate is half G's, D steps once per 5 G steps.
 
     `domain_weight` weighs the domain loss (`losses.domain`); the AnimeGANv3 notes name the loss
-    but give no weight, so it is off (0) unless asked for.
+    but give no weight, so it is off (0) unless asked for. `generator`: `tiny`, the topology of the
+    authors' published AnimeGANv3_tiny ONNX graph (U-Net with additive skips, LADE before the
+    output; `networks/animeganv3_tiny.py`), or `instance`, v2's generator with instance norm in
+    every layer as the v3 notes describe it (it cannot keep a photo's mean colour: README).
     """
 
     version: str = "v3"
@@ -98,10 +102,12 @@ class AnimeGANv3Config(AnimeGANConfig):
     lr_d: float = 1e-5
     d_every: int = 5
     domain_weight: float = 0.0
+    generator: str = "tiny"
 
     def validate(self) -> None:
         super().validate()
         _at_least(self, "domain_weight", 0)
+        _choice(self, "generator", V3_GENERATORS)
 
 
 @dataclass
@@ -208,7 +214,17 @@ class DCGANConfig(TrainConfig):
     # column order, or "faces" for the procedural renderer's table; empty: not conditional on them.
     attributes: str = ""
     embed_dim: int = 16  # width of each attribute's embedding in G
-    aux_weight: float = 0.0  # weight of D's auxiliary attribute classifier (AC-GAN) in both losses
+    aux_weight: float = 0.0  # weight of the auxiliary attribute classifier (AC-GAN) in both losses
+    # where that classifier lives: heads on D's features ("d", AC-GAN as published), or a small
+    # batch-norm CNN of its own ("separate") trained on clean real images at `lr_aux`; D's
+    # spectral-norm trunk at D's learning rate barely learned eye colour (README).
+    aux_net: str = "d"
+    aux_width: int = 16
+    aux_downsample: int = 1  # the separate classifier sees faces average-pooled by this factor
+    # decay of an exponential moving average of G's weights (Karras et al. 2018; Yazici et al. 2019),
+    # which samples and snapshots then hold; 0: off, the last weights are exported as trained
+    ema: float = 0.0
+    lr_aux: float = 1e-3
 
     def validate(self) -> None:
         super().validate()
@@ -224,6 +240,11 @@ class DCGANConfig(TrainConfig):
                 raise ConfigError("a model is conditional on num_classes or on attributes, not both")
         _at_least(self, "embed_dim", 1)
         _at_least(self, "aux_weight", 0)
+        _choice(self, "aux_net", ("d", "separate"))
+        _at_least(self, "aux_width", 1)
+        _at_least(self, "aux_downsample", 1)
+        if not 0 <= self.ema < 1:
+            raise ConfigError(f"ema must be at least 0 and below 1, not {self.ema!r}")
         _choice(self, "adversarial", ("lsgan", "bce", "hinge", "wgan-gp"))
         _choice(self, "optimizer", ("adam", "rmsprop"))
         _choice(self, "crop", ("random", "center"))

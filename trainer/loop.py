@@ -196,7 +196,7 @@ class _RunWriter:
         state = {"step": step, "family_name": family.name, "config": config, "family": family.state_dict(),
                  "rng": checkpoint.rng_state(), "data_rng": data_rng.get_state()}
         generator = {"family_name": family.name, "config": config, "export": family.export_info(),
-                     "state_dict": family.unwrapped("G").state_dict(), "step": step}
+                     "state_dict": family.snapshot_generator().state_dict(), "step": step}
         folder = checkpoint.save(self.plan.out / f"checkpoint-{step}", state, generator)
         checkpoint.prune(self.plan.out, family.config.keep_checkpoints)
         return folder

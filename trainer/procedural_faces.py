@@ -13,6 +13,7 @@ area averaging, which gives the soft edges of a drawing rather than hard pixel s
 
 from __future__ import annotations
 
+import colorsys
 from dataclasses import dataclass
 
 import cv2
@@ -25,7 +26,7 @@ IRIS_COLOURS = [(60, 120, 220), (40, 160, 120), (150, 70, 40), (200, 60, 80), (1
                 (60, 60, 70), (40, 180, 200)]
 SKIN_TONES = [(255, 228, 210), (250, 215, 190), (240, 200, 170), (220, 175, 140), (190, 140, 105)]
 EXPRESSIONS = ("neutral", "happy", "surprised", "angry", "wink")
-HAIR_LENGTHS = ("short", "medium", "long")
+HAIR_LENGTHS = ("short", "medium", "long", "twintails")
 FRINGES = ("straight", "swept", "spiky", "parted")
 ACCESSORIES = ("none", "ribbon", "clip")
 # The attributes every face is labelled with, in column order, and their value names (the
@@ -49,6 +50,7 @@ class FaceParams:
     """Everything that makes one face, drawn from a seed by `sample`."""
 
     background: tuple[tuple[int, int, int], tuple[int, int, int]]
+    clothes: tuple[int, int, int]
     skin: tuple[int, int, int]
     hair: tuple[int, int, int]
     iris: tuple[int, int, int]
@@ -57,7 +59,7 @@ class FaceParams:
     face_w: float
     face_h: float
     chin: float  # how pointed the chin is
-    hair_length: str  # short, medium, long
+    hair_length: str  # short, medium, long, twintails
     fringe: str  # straight, swept, spiky, parted
     fringe_depth: float
     eye_y: float
@@ -82,21 +84,28 @@ def _jitter(colour, rng, amount: float = 18.0) -> tuple[int, int, int]:
     return tuple(int(np.clip(c + rng.normal(0, amount), 0, 255)) for c in colour)
 
 
+def _pastel(rng, saturation=(0.08, 0.3), value=(0.82, 0.97)) -> tuple[int, int, int]:
+    """A soft colour of any hue: backgrounds and clothes that leave the face the loudest thing."""
+    rgb = colorsys.hsv_to_rgb(rng.uniform(0, 1), rng.uniform(*saturation), rng.uniform(*value))
+    return tuple(int(round(c * 255)) for c in rgb)
+
+
 def sample(rng: np.random.Generator) -> FaceParams:
-    bg_a = tuple(int(v) for v in rng.integers(60, 256, 3))
-    bg_b = _jitter(bg_a, rng, 50)
+    bg_a = _pastel(rng)
+    bg_b = _jitter(bg_a, rng, 12)
     hair_index = int(rng.integers(len(HAIR_COLOURS)))
-    hair = _jitter(HAIR_COLOURS[hair_index], rng)
+    hair = _jitter(HAIR_COLOURS[hair_index], rng, 12)  # 18 let grey pass for green, red for light brown
     skin = _jitter(SKIN_TONES[rng.integers(len(SKIN_TONES))], rng, 6)
     iris_index = int(rng.integers(len(IRIS_COLOURS)))
     return FaceParams(
         background=(bg_a, bg_b),
+        clothes=_pastel(rng, (0.2, 0.6), (0.45, 0.9)),
         skin=skin,
         hair=hair,
-        iris=_jitter(IRIS_COLOURS[iris_index], rng, 25),
+        iris=_jitter(IRIS_COLOURS[iris_index], rng, 12),
         cx=0.5 + rng.normal(0, 0.025), cy=0.56 + rng.normal(0, 0.02),
         face_w=rng.uniform(0.27, 0.34), face_h=rng.uniform(0.30, 0.37), chin=rng.uniform(0.05, 0.14),
-        hair_length=str(rng.choice(["short", "medium", "long"], p=[0.3, 0.3, 0.4])),
+        hair_length=str(rng.choice(HAIR_LENGTHS, p=[0.25, 0.25, 0.3, 0.2])),
         fringe=str(rng.choice(["straight", "swept", "spiky", "parted"])), fringe_depth=rng.uniform(0.16, 0.32),
         eye_y=rng.uniform(0.02, 0.08), eye_gap=rng.uniform(0.13, 0.17), eye_w=rng.uniform(0.07, 0.095),
         eye_h=rng.uniform(0.08, 0.12), expression=str(rng.choice(EXPRESSIONS, p=[0.35, 0.3, 0.12, 0.12, 0.11])),
@@ -120,12 +129,12 @@ def render(params: FaceParams, size: int = 64) -> np.ndarray:
     aa = cv2.LINE_AA
 
     # hair behind the head, then neck and shoulders
-    back_bottom = {"short": cy + fh // 3, "medium": cy + fh, "long": s + s // 8}[p.hair_length]
-    cv2.ellipse(canvas, (cx, cy - fh // 4), (int(fw * 1.25), int(fh * 1.15)), 0, 180, 360, p.hair, -1, aa)
-    cv2.rectangle(canvas, (cx - int(fw * 1.25), cy - fh // 4), (cx + int(fw * 1.25), back_bottom), p.hair, -1, aa)
+    _back_hair(canvas, cx, cy, fw, fh, s, p, aa)
     shade = tuple(int(c * 0.85) for c in p.skin)
     cv2.rectangle(canvas, (cx - fw // 3, cy + fh // 2), (cx + fw // 3, cy + fh + fh // 3), shade, -1, aa)
-    cv2.ellipse(canvas, (cx, s + s // 6), (int(fw * 2.0), int(fh * 1.0)), 0, 180, 360, p.accessory_colour, -1, aa)
+    cv2.ellipse(canvas, (cx, s + s // 6), (int(fw * 2.0), int(fh * 1.0)), 0, 180, 360, p.clothes, -1, aa)
+    if p.hair_length == "long":  # locks falling in front of the shoulders
+        _front_locks(canvas, cx, cy, fw, fh, s, p.hair, aa)
 
     # face: upper ellipse plus a chin polygon
     cv2.ellipse(canvas, (cx, cy), (fw, int(fh * 0.8)), 0, 0, 360, p.skin, -1, aa)
@@ -167,6 +176,29 @@ def render(params: FaceParams, size: int = 64) -> np.ndarray:
         m = cv2.getRotationMatrix2D((s / 2, s / 2), p.tilt, 1.0)
         canvas = cv2.warpAffine(canvas, m, (s, s), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _back_hair(canvas, cx, cy, fw, fh, s, p: FaceParams, aa) -> None:
+    """The hair behind the head: a crown, and below it what each hairstyle lets fall."""
+    width = {"short": 1.12, "medium": 1.25, "long": 1.3, "twintails": 1.15}[p.hair_length]
+    cv2.ellipse(canvas, (cx, cy - fh // 4), (int(fw * width), int(fh * 1.15)), 0, 180, 360, p.hair, -1, aa)
+    bottom = {"short": cy - fh // 6, "medium": cy + fh, "long": s + s // 8, "twintails": cy}[p.hair_length]
+    cv2.rectangle(canvas, (cx - int(fw * width), cy - fh // 4), (cx + int(fw * width), bottom), p.hair, -1, aa)
+    if p.hair_length == "twintails":  # a tail from high on each side of the head, down past the shoulders
+        dark = tuple(int(c * 0.8) for c in p.hair)
+        for side in (-1, 1):
+            top = (cx + side * int(fw * 1.05), cy - int(fh * 0.75))
+            cv2.ellipse(canvas, (top[0] + side * int(fw * 0.45), cy + int(fh * 0.45)),
+                        (int(fw * 0.38), int(fh * 1.05)), side * 8, 0, 360, p.hair, -1, aa)
+            cv2.circle(canvas, top, max(3, int(fw * 0.16)), dark, -1, aa)
+
+
+def _front_locks(canvas, cx, cy, fw, fh, s, hair, aa) -> None:
+    for side in (-1, 1):
+        x0 = cx + side * int(fw * 0.95)
+        lock = np.array([[x0, cy], [x0 + side * int(fw * 0.35), cy],
+                         [x0 + side * int(fw * 0.55), s], [x0 - side * int(fw * 0.05), s]], np.int32)
+        cv2.fillPoly(canvas, [lock], hair, aa)
 
 
 def _background(colours, s: int) -> np.ndarray:
@@ -223,10 +255,11 @@ def _fringe(canvas, cx, cy, fw, fh, p: FaceParams, aa) -> None:
             length *= 0.5
         tip = ((a + b) // 2 + shift, cy - int(fh * 0.45) + int(length))
         cv2.fillPoly(canvas, [np.array([[a, top + depth // 3], [b, top + depth // 3], tip], np.int32)], p.hair, aa)
+    reach = 0.1 if p.hair_length == "short" else 0.6  # short hair stops above the jaw
     for side in (-1, 1):  # side locks framing the face
         x0 = cx + side * int(fw * 1.05)
         lock = np.array([[x0, cy - int(fh * 0.5)], [x0 - side * int(fw * 0.3), cy - int(fh * 0.4)],
-                         [x0 - side * int(fw * 0.05), cy + int(fh * 0.6)]], np.int32)
+                         [x0 - side * int(fw * 0.05), cy + int(fh * reach)]], np.int32)
         cv2.fillPoly(canvas, [lock], p.hair, aa)
 
 

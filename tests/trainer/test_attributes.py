@@ -127,10 +127,43 @@ def test_auxiliary_heads_learn_only_from_visible_attributes():
     visible = torch.ones(4, len(ATTRIBUTES), dtype=torch.bool)
     visible[:, 1] = False
     family.net("D").zero_grad()
-    family._aux(hidden, labels, visible).backward()
+    family._aux(family.unwrapped("D").classify(hidden), labels, visible).backward()
     heads = family.unwrapped("D").heads
     assert heads[1].weight.grad is None or heads[1].weight.grad.abs().sum() == 0
     assert heads[0].weight.grad.abs().sum() > 0
+
+
+def _labelled_batch(count: int = 8) -> dict:
+    images, rows, visible = render_labelled(count, seed=11)
+    image = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return {"image": image, "attributes": torch.from_numpy(rows), "visible": torch.from_numpy(visible)}
+
+
+def test_a_separate_classifier_learns_from_real_faces_only_and_teaches_g():
+    """aux_net=separate: the classifier steps on the real batch (its loss there falls), never on
+    fakes (G's step leaves its weights and batch-norm statistics as they were), and its verdict
+    on the fakes reaches G's gradients."""
+    family = _family(aux_weight=1.0, aux_net="separate", lr_aux=1e-2)
+    assert set(family.nets) == {"G", "D", "C"} and "C" in family.optimizers
+    batch = _labelled_batch()
+    family.set_input(batch)
+    first = family._classifier_step(family.batch["image"], family.batch["attributes"], family.batch["visible"])
+    for _ in range(15):
+        last = family._classifier_step(family.batch["image"], family.batch["attributes"], family.batch["visible"])
+    assert last < 0.7 * first
+    c = family.net("C")
+    before = {k: v.clone() for k, v in c.state_dict().items()}
+    z = torch.randn(8, 16)
+    fake = family.net("G")(z, family.batch["attributes"])
+    family.net("G").zero_grad()
+    c.zero_grad(set_to_none=True)
+    family._classifier_says(fake, family.batch["attributes"], family.batch["visible"]).backward()
+    assert all(torch.equal(before[k], v) for k, v in c.state_dict().items())
+    assert all(p.grad is None for p in c.parameters())
+    assert sum(p.grad.abs().sum() for p in family.net("G").parameters() if p.grad is not None) > 0
+    out = family.optimize_parameters(0)
+    assert out["d_aux"] > 0 and out["g_aux"] > 0
+    assert family.unwrapped("D").heads[0].weight.grad is None  # D's own heads are not used
 
 
 def test_an_attribute_dcgan_trains_logs_its_aux_terms_and_exports(face_set, tmp_path):

@@ -227,7 +227,7 @@ def test_dcgan_methods_together_resume_bit_for_bit(tmp_path):
     """RMSprop's state, k D steps, the critic and clipping all survive a checkpoint."""
     np.savez(tmp_path / "faces.npz", images=np.random.default_rng(0).integers(0, 256, (12, 64, 64, 3), np.uint8))
     opts = ("--optimizer=rmsprop", "--d_steps=2", "--adversarial=wgan-gp", "--clip_grad=1",
-            "--feature_matching=1", "--crop=center", "--g_act=leakyrelu")
+            "--feature_matching=1", "--crop=center", "--g_act=leakyrelu", "--ema=0.9")
     assert run("dcgan", tmp_path, tmp_path / "straight", 4, *opts) == 0
     assert run("dcgan", tmp_path, tmp_path / "split", 2, *opts) == 0
     assert run("dcgan", tmp_path, tmp_path / "split", 4, "--resume") == 0  # options come from the checkpoint
@@ -239,6 +239,34 @@ def test_dcgan_methods_together_resume_bit_for_bit(tmp_path):
             assert torch.equal(a["nets"][net][key], b["nets"][net][key]), f"{net}.{key}"
     config = json.loads((tmp_path / "split" / "config.json").read_text())
     assert config["optimizer"] == "rmsprop" and config["gp_weight"] == 10.0
+
+
+def test_dcgan_ema_averages_g_and_is_what_samples_and_snapshots_hold(face_set, tmp_path):
+    """ema=d: after each step the averaged G moves (1 - d_t) of the way to G, d_t ramping up as
+    (1 + t) / (10 + t); its batch-norm statistics are G's; samples and the exported snapshot are
+    the averaged G. Without it the snapshot is G itself."""
+    family = tiny_dcgan(ema=0.9)
+    rng = torch.Generator().manual_seed(0)
+    for step in range(3):
+        before = [p.clone() for p in family.nets["G_ema"].parameters()]
+        family.set_input(family.next_batch(face_set, rng))
+        family.optimize_parameters(step)
+        decay = min(0.9, (1 + step) / (10 + step))
+        for old, avg, now in zip(before, family.nets["G_ema"].parameters(), family.nets["G"].parameters()):
+            assert torch.allclose(avg, decay * old + (1 - decay) * now, atol=1e-7)
+    g, avg = family.nets["G"], family.nets["G_ema"]
+    assert not same(list(g.parameters()), list(avg.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(g.buffers(), avg.buffers()))
+    assert not any(p.requires_grad for p in avg.parameters())
+    assert family.snapshot_generator() is avg
+    avg.eval()
+    with torch.no_grad():
+        expected = avg(family.fixed_z, None)
+    assert torch.equal(family.sample(), expected)
+    plain = tiny_dcgan()
+    assert "G_ema" not in plain.nets and plain.snapshot_generator() is plain.nets["G"]
+    with pytest.raises(ConfigError, match="ema"):
+        DCGANConfig(ema=1.0)
 
 
 def applied_gradient_norms(family) -> dict[str, float]:

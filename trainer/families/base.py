@@ -63,8 +63,10 @@ class Family(ABC):
 
     def export_info(self) -> dict:
         """What the exporter needs to know: generator class arguments and the I/O convention."""
-        multiple = getattr(self.unwrapped("G"), "size_multiple", 1)
-        return {"family": self.name, "task": self.task, "size_multiple": multiple}
+        g = self.unwrapped("G")
+        multiple = getattr(g, "size_multiple", 1)
+        return {"family": self.name, "task": self.task, "size_multiple": multiple,
+                "min_size": getattr(g, "min_size", max(16, multiple))}
 
     # --- shared helpers --------------------------------------------------------------------
     def net(self, name: str) -> nn.Module:
@@ -96,6 +98,11 @@ class Family(ABC):
 
     def finish_step(self) -> None:
         self.scaler.update()
+
+    def snapshot_generator(self) -> nn.Module:
+        """The G a snapshot (`generator.pt`, what is exported) holds: the trained one, or the
+        average of its weights where the family keeps one."""
+        return self.unwrapped("G")
 
     @torch.no_grad()
     def generate(self, inputs: torch.Tensor) -> torch.Tensor:

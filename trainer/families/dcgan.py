@@ -14,13 +14,15 @@ per G step, each on a fresh batch (Goodfellow et al. 2014, Algorithm 1); a WGAN-
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from .. import losses
 from ..config import ConfigError, DCGANConfig
 from ..data import FaceData
 from ..networks.common import init_weights
-from ..networks.dcgan import DCGANDiscriminator, DCGANGenerator, UpsampleGenerator
+from ..networks.dcgan import AuxClassifier, DCGANDiscriminator, DCGANGenerator, UpsampleGenerator
 from .base import Family
 
 SAMPLE_COUNT = 64
@@ -57,14 +59,24 @@ class DCGAN(Family):
         init_weights(g)
         init_weights(d)
         self.nets = {"G": g.to(self.device), "D": d.to(self.device)}
+        if c.ema > 0:  # no gradients: DDP leaves it alone, checkpoints carry it like any net
+            self.nets["G_ema"] = copy.deepcopy(self.nets["G"]).requires_grad_(False)
         self.optimizers = {"G": self.make_optimizer(self.nets["G"], c.lr_g),
                            "D": self.make_optimizer(self.nets["D"], c.lr_d)}
+        if self.separate_aux:  # PyTorch's default init: batch norm trains it, not the DCGAN init
+            self.nets["C"] = AuxClassifier(attribute_sizes(c), c.aux_width, c.aux_downsample).to(self.device)
+            self.optimizers["C"] = torch.optim.Adam(self.nets["C"].parameters(), lr=c.lr_aux, betas=(0.5, 0.999))
         fixed = torch.Generator().manual_seed(c.seed + 1)  # its own stream: sampling never shifts training RNG
         self.fixed_z = torch.randn(SAMPLE_COUNT, c.latent_dim, generator=fixed)
         self.fixed_labels = torch.arange(SAMPLE_COUNT) % c.num_classes if c.num_classes else None
         sizes = attribute_sizes(c)
         if sizes:  # the sample grid asks for every attribute uniformly, from its own fixed stream
             self.fixed_labels = torch.stack([torch.randint(n, (SAMPLE_COUNT,), generator=fixed) for n in sizes], 1)
+
+    @property
+    def separate_aux(self) -> bool:
+        c = self.config
+        return c.aux_net == "separate" and c.aux_weight > 0 and bool(c.attribute_table())
 
     def make_optimizer(self, net: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         if self.config.optimizer == "rmsprop":  # what WGAN used before the penalty made Adam safe
@@ -104,13 +116,30 @@ class DCGAN(Family):
             fake, out = self._d_step(real, label, noisy, keep_graph=i == len(reals) - 1, visible=visible)
         out.update(self._g_step(fake, real, label, noisy, visible))
         self.finish_step()
+        if "G_ema" in self.nets:
+            self._update_ema(step)
         return out
 
-    def _aux(self, hidden, labels, visible) -> torch.Tensor:
-        """AC-GAN's term: cross-entropy of D's attribute heads against the asked-for values, only
-        where the attribute can be seen (no eye colour is asked of closed eyes)."""
+    @torch.no_grad()
+    def _update_ema(self, step: int) -> None:
+        """Move the averaged G towards G. The decay ramps up from 0.1 ((1 + t) / (10 + t), as
+        TensorFlow's moving averages do), so the average does not drag the initial weights along;
+        batch-norm statistics are copied, not averaged."""
+        decay = min(self.config.ema, (1 + step) / (10 + step))
+        ema, g = self.unwrapped("G_ema"), self.unwrapped("G")
+        for a, b in zip(ema.parameters(), g.parameters()):
+            a.lerp_(b, 1 - decay)
+        for a, b in zip(ema.buffers(), g.buffers()):
+            a.copy_(b)
+
+    def snapshot_generator(self) -> torch.nn.Module:
+        return self.unwrapped("G_ema") if "G_ema" in self.nets else self.unwrapped("G")
+
+    def _aux(self, heads: list[torch.Tensor], labels, visible) -> torch.Tensor:
+        """AC-GAN's term: cross-entropy of the attribute heads' logits against the asked-for values,
+        only where the attribute can be seen (no eye colour is asked of closed eyes)."""
         parts = []
-        for i, logits in enumerate(self.unwrapped("D").classify(hidden)):
+        for i, logits in enumerate(heads):
             ce = torch.nn.functional.cross_entropy(logits.float(), labels[:, i], reduction="none")
             mask = visible[:, i].float() if visible is not None else torch.ones_like(ce)
             parts.append((ce * mask).sum() / mask.sum().clamp_min(1))
@@ -125,7 +154,7 @@ class DCGAN(Family):
             fake = self.net("G")(z, labels)
         with self.autocast():
             real_in = noisy(real)
-            aux = c.aux_weight > 0 and labels is not None and labels.dim() == 2
+            aux = c.aux_weight > 0 and labels is not None and labels.dim() == 2 and not self.separate_aux
             if aux:
                 real_out, real_hidden = d(real_in, labels, features=True)
             else:
@@ -141,7 +170,7 @@ class DCGAN(Family):
                 real_loss = losses.d_real(real_out, c.adversarial, c.real_label)
                 fake_loss = losses.d_fake(fake_out, c.adversarial)
                 gp = None
-            d_aux = self._aux(real_hidden, labels, visible) if aux else None
+            d_aux = self._aux(self.unwrapped("D").classify(real_hidden), labels, visible) if aux else None
             total = real_loss + fake_loss + (gp if gp is not None else 0) + (d_aux if d_aux is not None else 0)
         self.step(total, self.optimizers["D"], clip=c.clip_grad)
         out = {"d_total": total.item(), "d_real": real_loss.item(), "d_fake": fake_loss.item()}
@@ -149,7 +178,29 @@ class DCGAN(Family):
             out["d_aux"] = d_aux.item()
         if gp is not None:
             out["gp"] = gp.item()
+        if self.separate_aux:
+            out["d_aux"] = self._classifier_step(real, labels, visible)
         return fake, out
+
+    def _classifier_step(self, real, labels, visible) -> float:
+        """The separate classifier learns the attributes from real faces, without instance noise
+        (it is no judge of real against fake, so nothing needs to be hidden from it)."""
+        with self.autocast():
+            loss = self._aux(self.net("C")(real), labels, visible)
+        self.step(loss, self.optimizers["C"])
+        return loss.item()
+
+    def _classifier_says(self, fake, labels, visible) -> torch.Tensor:
+        """G's AC-GAN term through the separate classifier: in eval mode, so fakes never move its
+        batch-norm statistics, and with its weights frozen, so only G's gradients are computed."""
+        c = self.net("C")
+        c.eval()
+        c.requires_grad_(False)
+        try:
+            return self._aux(c(fake), labels, visible)
+        finally:
+            c.requires_grad_(True)
+            c.train()
 
     def _g_step(self, fake, real, labels, noisy, visible=None) -> dict[str, float]:
         c, d = self.config, self.net("D")
@@ -166,14 +217,16 @@ class DCGAN(Family):
             parts = {"g_adv": losses.critic_generator(scores) if wgan else losses.g_adversarial(scores, c.adversarial)}
             if c.feature_matching > 0:
                 parts["feature_matching"] = c.feature_matching * losses.feature_matching(fake_features, real_features)
-            if aux:
-                parts["g_aux"] = self._aux(fake_features, labels, visible)
+            if aux and not self.separate_aux:
+                parts["g_aux"] = self._aux(self.unwrapped("D").classify(fake_features), labels, visible)
+            elif aux:
+                parts["g_aux"] = self._classifier_says(fake, labels, visible)
         self.step(sum(parts.values()), self.optimizers["G"], clip=c.clip_grad)
         return {k: v.item() for k, v in parts.items()}
 
     @torch.no_grad()
     def sample(self, batch: dict | None = None) -> torch.Tensor:
-        g = self.unwrapped("G")
+        g = self.snapshot_generator()
         was_training = g.training
         g.eval()
         try:
