@@ -29,7 +29,7 @@ def convention_for(export_info: dict, channel_order: str = "RGB") -> IOConventio
     fixed = export_info.get("fixed_size")
     multiple = export_info.get("size_multiple", 1)
     return IOConvention(layout="NCHW", value_range=(-1.0, 1.0), channel_order=channel_order,
-                        size_multiple=multiple, min_size=max(16, multiple),
+                        size_multiple=multiple, min_size=export_info.get("min_size", max(16, multiple)),
                         fixed_size=tuple(fixed) if fixed else None, latent_dim=export_info.get("latent_dim"))
 
 

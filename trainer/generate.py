@@ -20,7 +20,10 @@ def load_generator(path: Path) -> tuple[torch.nn.Module, object, str]:
     snapshot = file.parent / "generator.pt" if file.name == "state.pt" else file
     data = checkpoint.safe_load(snapshot)
     family = FAMILIES[data["family_name"]]
-    config = load_config(family.config_class, None, [f"--{k}={v}" for k, v in data["config"].items()])
+    saved = dict(data["config"])
+    if data["family_name"] == "animeganv3":
+        saved.setdefault("generator", "instance")  # snapshots from before the tiny G trained this one
+    config = load_config(family.config_class, None, [f"--{k}={v}" for k, v in saved.items()])
     g = family.make_generator(config)
     g.load_state_dict(data["state_dict"])
     return g.eval(), config, data["family_name"]

@@ -74,7 +74,34 @@ def test_a_few_dozen_init_steps_clearly_raise_reconstruction_psnr(mode, tmp_path
         return psnr(family.generate(held), held)
 
     before = score()
-    for step in range(40):
+    for step in range(60):
         family.set_input(family.next_batch(data, rng))
         family.optimize_parameters(step)
-    assert score() > before + 2, (before, score())  # measured: +2.2 to +2.9 dB
+    # measured with the tiny G (the default): +2.4 dB (pixel), +4.3 dB (normalised) from 11.6 dB
+    assert score() > before + 2, (before, score())
+
+
+def test_pixel_content_without_grey_style_needs_no_vgg19_at_all(tmp_path, monkeypatch):
+    """content_loss=pixel with weight_style=0 uses no term that needs VGG19: training starts without
+    its weights (and without --random-content-net) and takes adversarial steps; any VGG19 term
+    still demands the weights, with the message that says how to get them."""
+    from trainer.content_net import MissingWeights
+
+    monkeypatch.setattr("trainer.content_net.cached_vgg19", lambda: None)  # as on a machine without them
+    for sub in ("real_images", "anime_images"):
+        (tmp_path / sub).mkdir()
+        for i in range(2):
+            Image.fromarray(smooth_image(32, 32)).save(tmp_path / sub / f"{i}.png")
+    config = load(AnimeGANv3Config, None, ["--image_size=32", "--batch_size=2", "--content_loss=pixel",
+                                           "--weight_style=0", "--init_steps=1", "--d_channels=4"])
+    family = FAMILIES["animeganv3"](config, torch.device("cpu"))
+    assert family.content_net is None
+    data, rng = family.make_data(tmp_path), torch.Generator().manual_seed(0)
+    for step in range(2):
+        family.set_input(family.next_batch(data, rng))
+        out = family.optimize_parameters(step)
+    assert {"g_adv", "content", "colour", "tv"} <= set(out) and "style" not in out
+    for needs_vgg in (["--content_loss=pixel"], ["--content_loss=pixel", "--weight_style=0", "--domain_weight=1"],
+                      ["--content_loss=normalised", "--weight_style=0"]):
+        with pytest.raises(MissingWeights, match="--content-weights"):
+            FAMILIES["animeganv3"](load(AnimeGANv3Config, None, needs_vgg), torch.device("cpu"))

@@ -16,6 +16,7 @@ from .. import losses
 from ..config import AnimeGANConfig, AnimeGANv3Config
 from ..content_net import ContentNet
 from ..networks.animegan import AnimeGANv2Generator, PatchDiscriminator, animeganv3_generator
+from ..networks.animeganv3_tiny import AnimeGANv3TinyGenerator
 from ..networks.common import init_weights
 from .base import UnpairedFamily
 
@@ -27,16 +28,26 @@ class AnimeGAN(UnpairedFamily):
 
     @staticmethod
     def make_generator(config) -> torch.nn.Module:
-        return animeganv3_generator() if config.version == "v3" else AnimeGANv2Generator()
+        if config.version != "v3":
+            return AnimeGANv2Generator()
+        return AnimeGANv3TinyGenerator() if config.generator == "tiny" else animeganv3_generator()
 
     def build(self) -> None:
         g = self.make_generator(self.config).to(self.device)
         d = PatchDiscriminator(self.config.d_channels).to(self.device)
         init_weights(d)
         self.nets = {"G": g, "D": d}
-        self.content_net = ContentNet(self.content_weights, self.random_content_net).to(self.device)
+        self.content_net = (ContentNet(self.content_weights, self.random_content_net).to(self.device)
+                            if self.needs_content_net() else None)
         self.optimizers = {"G": self.adam(g, self.config.lr_g), "D": self.adam(d, self.config.lr_d),
                            "G_init": self.adam(g, self.config.lr_init)}
+
+    def needs_content_net(self) -> bool:
+        """VGG19 is built only for a term that uses it: with the pixel content loss and no grey-style
+        (or domain) term, training needs no VGG19 weights and runs no VGG19 pass (the pass costs
+        more than this generator's own at 128 px)."""
+        c = self.config
+        return c.content_loss != "pixel" or c.weight_style > 0 or getattr(c, "domain_weight", 0) > 0
 
     def optimize_parameters(self, step: int) -> dict[str, float]:
         c, b = self.config, self.batch
@@ -70,21 +81,22 @@ class AnimeGAN(UnpairedFamily):
 
     def _g_step(self, fake, photo, style) -> dict[str, float]:
         with self.autocast():
-            parts = self._g_losses(fake, photo, style, self.content_net(fake))
+            parts = self._g_losses(fake, photo, style, self.content_net(fake) if self.content_net is not None else None)
         self.step(sum(parts.values()), self.optimizers["G"])
         return {k: v.item() for k, v in parts.items()}
 
     def _g_losses(self, fake, photo, style, f_fake) -> dict[str, torch.Tensor]:
         """G's weighted loss terms by name; `f_fake` is the content network's view of `fake`."""
         c = self.config
-        f_gray = self.content_net(losses.to_grayscale(style))
-        return {
+        parts = {
             "g_adv": c.weight_adv_g * losses.g_adversarial(self.net("D")(fake), c.adversarial),
             "content": c.weight_content * self.content_term(fake, photo, f_fake),
-            "style": c.weight_style * losses.gray_style(f_fake, f_gray),
             "colour": c.weight_colour * losses.colour(fake, photo),
             "tv": c.weight_tv * losses.total_variation(fake),
         }
+        if c.weight_style > 0:
+            parts["style"] = c.weight_style * losses.gray_style(f_fake, self.content_net(losses.to_grayscale(style)))
+        return parts
 
     def sample(self, batch: dict) -> torch.Tensor:
         photo = batch["photo"].to(self.device)
