@@ -57,7 +57,9 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 @pytest.mark.parametrize("mode", ["pixel", "normalised"])
-def test_a_few_dozen_init_steps_clearly_raise_reconstruction_psnr(mode, tmp_path, quick_vgg):  # noqa: F811
+def test_a_few_dozen_init_steps_clearly_raise_reconstruction_psnr(mode, tmp_path, quick_vgg, monkeypatch):  # noqa: F811
+    # the same pictures whatever ran before (smooth_image draws from a module-wide generator)
+    monkeypatch.setattr("tests.trainer.test_training.RNG", np.random.default_rng(0))
     for sub in ("real_images", "anime_images"):
         (tmp_path / sub).mkdir()
         for i in range(6):
@@ -74,10 +76,10 @@ def test_a_few_dozen_init_steps_clearly_raise_reconstruction_psnr(mode, tmp_path
         return psnr(family.generate(held), held)
 
     before = score()
-    for step in range(60):
+    for step in range(80):
         family.set_input(family.next_batch(data, rng))
         family.optimize_parameters(step)
-    # measured with the tiny G (the default): +2.4 dB (pixel), +4.3 dB (normalised) from 11.6 dB
+    # measured with the tiny G (the default), 80 steps: +3.1 dB (pixel), from 11.6 dB; on other pictures +2.3 to +3.2
     assert score() > before + 2, (before, score())
 
 
