@@ -31,16 +31,21 @@ FORMAT = "anime-desktop-classifier/1"
 
 
 class AttributeClassifier(nn.Module):
-    """Four conv blocks (stride 2), global average pooling, one linear head per attribute."""
+    """Four conv blocks (stride 2), global average pooling, one linear head per attribute.
 
-    def __init__(self, sizes: tuple[int, ...], width: int = 32) -> None:
+    The judge uses ReLU; the DCGAN's own AC-GAN classifier (`aux_net=separate`) is the same network
+    with LeakyReLU, so that G's gradients through it do not die on negative activations."""
+
+    def __init__(self, sizes: tuple[int, ...], width: int = 32, act: str = "relu") -> None:
         super().__init__()
+        from .networks.common import activation
+
         chans = [3, width, width * 2, width * 4, width * 8]
         layers: list[nn.Module] = []
         for a, b in zip(chans, chans[1:]):
             # stride first: the second convolution runs at half size (a quarter of the cost)
-            layers += [nn.Conv2d(a, b, 3, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True),
-                       nn.Conv2d(b, b, 3, 1, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
+            layers += [nn.Conv2d(a, b, 3, 2, 1, bias=False), nn.BatchNorm2d(b), activation(act),
+                       nn.Conv2d(b, b, 3, 1, 1, bias=False), nn.BatchNorm2d(b), activation(act)]
         self.features = nn.Sequential(*layers)
         self.heads = nn.ModuleList(nn.Linear(chans[-1], n) for n in sizes)
 

@@ -220,7 +220,6 @@ class DCGANConfig(TrainConfig):
     # spectral-norm trunk at D's learning rate barely learned eye colour (README).
     aux_net: str = "d"
     aux_width: int = 16
-    aux_downsample: int = 1  # the separate classifier sees faces average-pooled by this factor
     # decay of an exponential moving average of G's weights (Karras et al. 2018; Yazici et al. 2019),
     # which samples and snapshots then hold; 0: off, the last weights are exported as trained
     ema: float = 0.0
@@ -242,7 +241,6 @@ class DCGANConfig(TrainConfig):
         _at_least(self, "aux_weight", 0)
         _choice(self, "aux_net", ("d", "separate"))
         _at_least(self, "aux_width", 1)
-        _at_least(self, "aux_downsample", 1)
         if not 0 <= self.ema < 1:
             raise ConfigError(f"ema must be at least 0 and below 1, not {self.ema!r}")
         _choice(self, "adversarial", ("lsgan", "bce", "hinge", "wgan-gp"))

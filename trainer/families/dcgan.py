@@ -19,10 +19,11 @@ import copy
 import torch
 
 from .. import losses
+from ..classifier import AttributeClassifier
 from ..config import ConfigError, DCGANConfig
 from ..data import FaceData
 from ..networks.common import init_weights
-from ..networks.dcgan import AuxClassifier, DCGANDiscriminator, DCGANGenerator, UpsampleGenerator
+from ..networks.dcgan import DCGANDiscriminator, DCGANGenerator, UpsampleGenerator
 from .base import Family
 
 SAMPLE_COUNT = 64
@@ -63,8 +64,10 @@ class DCGAN(Family):
             self.nets["G_ema"] = copy.deepcopy(self.nets["G"]).requires_grad_(False)
         self.optimizers = {"G": self.make_optimizer(self.nets["G"], c.lr_g),
                            "D": self.make_optimizer(self.nets["D"], c.lr_d)}
-        if self.separate_aux:  # PyTorch's default init: batch norm trains it, not the DCGAN init
-            self.nets["C"] = AuxClassifier(attribute_sizes(c), c.aux_width, c.aux_downsample).to(self.device)
+        if self.separate_aux:  # the judge's network; PyTorch's default init (batch norm trains it)
+            # D's spectral-norm trunk at D's rate reached 15 % on eye colour in 400 steps on real faces
+            # alone, this network 71 %
+            self.nets["C"] = AttributeClassifier(attribute_sizes(c), c.aux_width, act="leakyrelu").to(self.device)
             self.optimizers["C"] = torch.optim.Adam(self.nets["C"].parameters(), lr=c.lr_aux, betas=(0.5, 0.999))
         fixed = torch.Generator().manual_seed(c.seed + 1)  # its own stream: sampling never shifts training RNG
         self.fixed_z = torch.randn(SAMPLE_COUNT, c.latent_dim, generator=fixed)
