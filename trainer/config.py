@@ -77,6 +77,9 @@ class AnimeGANConfig(TrainConfig):
     weight_content: float = 1.5
     weight_style: float = 2.5
     weight_colour: float = 10.0
+    # the colour weight of the init phase with content_loss=pixel, where the photo must be rebuilt:
+    # the papers' 10 whatever the adversarial phase's weight_colour (which may be lowered to free the style)
+    weight_colour_init: float = 10.0
     weight_tv: float = 1.0
     d_channels: int = 32
     content_loss: str = "vgg"
@@ -84,6 +87,7 @@ class AnimeGANConfig(TrainConfig):
     def validate(self) -> None:
         super().validate()
         _choice(self, "content_loss", CONTENT_LOSSES)
+        _at_least(self, "weight_colour_init", 0)
 
 
 @dataclass

@@ -107,3 +107,29 @@ def test_pixel_content_without_grey_style_needs_no_vgg19_at_all(tmp_path, monkey
                       ["--content_loss=normalised", "--weight_style=0"]):
         with pytest.raises(MissingWeights, match="--content-weights"):
             FAMILIES["animeganv3"](load(AnimeGANv3Config, None, needs_vgg), torch.device("cpu"))
+
+
+def test_the_init_phase_rebuilds_colour_at_its_own_weight_whatever_weight_colour_is_later(tmp_path):
+    """With content_loss=pixel the init loss is content + weight_colour_init x colour: lowering
+    weight_colour (to free the style in the adversarial phase) leaves the init phase alone."""
+    for sub in ("real_images", "anime_images"):
+        (tmp_path / sub).mkdir()
+        for i in range(2):
+            Image.fromarray(smooth_image(32, 32)).save(tmp_path / sub / f"{i}.png")
+
+    def init_loss(*overrides: str) -> tuple[float, float]:
+        torch.manual_seed(0)
+        config = load(AnimeGANv3Config, None, ["--image_size=32", "--batch_size=2", "--content_loss=pixel",
+                                               "--weight_style=0", "--init_steps=5", *overrides])
+        family = FAMILIES["animeganv3"](config, torch.device("cpu"))
+        family.set_input(family.next_batch(family.make_data(tmp_path), torch.Generator().manual_seed(0)))
+        with torch.no_grad():
+            colour = losses.colour(family.net("G")(family.batch["photo"]), family.batch["photo"]).item()
+        return family.optimize_parameters(0)["g_init"], colour
+
+    plain, colour = init_loss("--weight_colour_init=0")
+    assert colour > 0.01
+    assert init_loss("--weight_colour_init=10")[0] == pytest.approx(plain + 10 * colour, rel=1e-4)
+    assert init_loss("--weight_colour_init=10", "--weight_colour=0")[0] == pytest.approx(plain + 10 * colour, rel=1e-4)
+    with pytest.raises(ConfigError, match="weight_colour_init"):
+        load(AnimeGANv3Config, None, ["--weight_colour_init=-1"])

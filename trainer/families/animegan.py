@@ -5,7 +5,8 @@ not what makes "anime") and edge-smoothed anime (so crisp edges are), weighted 1
 as in the authors' code. G minimises adversarial + content + grey-style + colour + TV (+ v3's
 domain loss, when weighted).
 The first `init_steps` train G on the content loss alone (reconstruct the photo); with
-`content_loss=pixel`, which holds luma only, the colour term joins it there.
+`content_loss=pixel`, which holds luma only, the colour term joins it there, weighted
+`weight_colour_init` (rebuilding the photo needs its colour whatever `weight_colour` is later).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class AnimeGAN(UnpairedFamily):
                 fake = self.net("G")(photo)
                 loss = c.weight_content * self.content_term(fake, photo)
                 if c.content_loss == "pixel":  # luma alone cannot rebuild the photo: add the chroma
-                    loss = loss + c.weight_colour * losses.colour(fake, photo)
+                    loss = loss + c.weight_colour_init * losses.colour(fake, photo)
             self.step(loss, self.optimizers["G_init"])
             self.finish_step()
             return {"g_init": loss.item()}
