@@ -133,3 +133,10 @@ def test_the_init_phase_rebuilds_colour_at_its_own_weight_whatever_weight_colour
     assert init_loss("--weight_colour_init=10", "--weight_colour=0")[0] == pytest.approx(plain + 10 * colour, rel=1e-4)
     with pytest.raises(ConfigError, match="weight_colour_init"):
         load(AnimeGANv3Config, None, ["--weight_colour_init=-1"])
+
+
+@pytest.mark.parametrize("size", [70, 16])
+def test_a_size_the_tiny_generator_cannot_take_is_refused_before_training(size):
+    with pytest.raises(ConfigError, match="multiple of 16 and at least 32 for generator=tiny"):
+        load(AnimeGANv3Config, None, [f"--image_size={size}"])
+    assert load(AnimeGANv3Config, None, [f"--image_size={size}", "--generator=instance"]).image_size == size
