@@ -9,7 +9,8 @@ Stages (each a command a user could run by hand):
             the anime-vs-photo style classifier, trained on real pictures of both domains only
   train     anime-train animeganv3 on WORK/train with the settings for a machine without VGG19 weights:
             the tiny G, content_loss=pixel, no grey-style term and SETTINGS below (README, "A real
-            AnimeGANv3 run"), a checkpoint at the end of the init phase and at the end
+            AnimeGANv3 run"), a checkpoint at the end of the init phase and at the end; a run already in
+            WORK/run is resumed (`--resume`) up to --steps, so a finished run can be taken further
   report    benchmarks/animegan_run_report.py on the held-out photos: PSNR and SSIM to the photo, the share
             the classifier calls anime, SWD to the held-out anime pictures, at both checkpoints, and a sheet
 
@@ -73,8 +74,9 @@ def main() -> int:
     if not judge.is_file():
         run("judge", ["-m", "trainer", "classifier", "--class", f"anime={work / 'train' / 'anime_images'}",
                       "--class", f"photo={work / 'train' / 'real_images'}", "--out", str(judge)])
+    resume = ["--resume"] if any((work / "run").glob("checkpoint-*/state.pt")) else []
     run("train", ["-m", "trainer", "animeganv3", "--data", str(work / "train"), "--out", str(work / "run"),
-                  "--steps", str(args.steps), "--generator=tiny", "--content_loss=pixel", "--weight_style=0",
+                  "--steps", str(args.steps), *resume, "--generator=tiny", "--content_loss=pixel", "--weight_style=0",
                   *SETTINGS, "--d_channels=16", f"--image_size={args.size}",
                   f"--batch_size={args.batch}", f"--init_steps={args.init_steps}",
                   f"--save_every={args.init_steps}", "--keep_checkpoints=100",
