@@ -349,8 +349,11 @@ def test_import_asks_style_and_licence_and_edit_changes_them(qtbot, make_window,
         "style": "Sunset Glow", "license": "CC-BY-NC-4.0"}
     source = onnx_models.colour_model(tmp_path / "glow.onnx", style="Glow")
     before = source.read_bytes()
+    told = []
+    models.status.connect(told.append)
     models.import_file(source)
-    qtbot.waitUntil(lambda: "sunset-glow-fp32" in model_store.installed(), timeout=15_000)
+    # the install job's own word, not the file showing up: the copy lands before its metadata is written
+    qtbot.waitUntil(lambda: "Installed 'sunset-glow-fp32'" in told, timeout=15_000)
     assert asked == [("Glow", "Apache-2.0")]  # the file's own values were offered
     meta = modelfile.read_metadata(model_store.installed()["sunset-glow-fp32"])
     assert (meta["style"], meta["license"]) == ("Sunset Glow", "CC-BY-NC-4.0") and source.read_bytes() == before
