@@ -113,7 +113,8 @@ class AnimeGANv3Config(AnimeGANConfig):
         _at_least(self, "domain_weight", 0)
         _choice(self, "generator", V3_GENERATORS)
         # the tiny G's four stride-2 stages and additive skips (AnimeGANv3TinyGenerator.size_multiple,
-        # min_size): checked here so a wrong size is one line, not a tensor-shape traceback mid-step
+        # min_size; repeated, not imported, so a config loads without torch): checked here so a wrong
+        # size is one line, not a tensor-shape traceback mid-step
         if self.generator == "tiny" and (self.image_size % 16 or self.image_size < 32):
             raise ConfigError(f"image_size must be a multiple of 16 and at least 32 for generator=tiny, "
                               f"not {self.image_size}")
