@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from . import checkpoint
-from .config import to_dict
+from .config import ConfigError, to_dict
 from .families import FAMILIES
 
 log = logging.getLogger("trainer")
@@ -76,6 +76,9 @@ def train(plan: RunPlan) -> Path:
     data_rng = torch.Generator().manual_seed(config.seed * 1000 + rank)
     sample_batch = family.next_batch(data, torch.Generator().manual_seed(config.seed + 999))
     start = _resume(plan.resume, family, data_rng) if plan.resume else 0
+    if start > plan.steps:  # else the later weights would be saved under the smaller step's name
+        raise ConfigError(f"the checkpoint is at step {start}, past --steps {plan.steps}: --steps is the total "
+                          f"to reach, so give more than {start} to go on (its weights are already saved)")
     if world > 1:
         _wrap_ddp(family, device)
     writer = _RunWriter(plan, family) if rank == 0 else None

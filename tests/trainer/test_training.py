@@ -99,6 +99,17 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(family, tmp_path, faces
             assert torch.equal(a[net][key], b[net][key]), f"{net}.{key}"
 
 
+def test_resuming_past_steps_is_refused_and_writes_no_mislabelled_checkpoint(tmp_path, faces, capsys):
+    assert run("dcgan", faces, tmp_path / "run", 4) == 0
+    assert run("dcgan", faces, tmp_path / "run", 2, "--resume") == 2
+    assert "the checkpoint is at step 4, past --steps 2" in capsys.readouterr().err
+    assert [p.name for p in checkpoint.checkpoints(tmp_path / "run")] == ["checkpoint-2", "checkpoint-4"]
+    before = (tmp_path / "run" / "checkpoint-2" / "state.pt").read_bytes()
+    assert run("dcgan", faces, tmp_path / "run", 2, "--resume=" + str(tmp_path / "run" / "checkpoint-4")) == 2
+    assert "the checkpoint is at step 4, past --steps 2" in capsys.readouterr().err
+    assert (tmp_path / "run" / "checkpoint-2" / "state.pt").read_bytes() == before
+
+
 def test_dcgan_with_instance_noise_and_label_smoothing_resumes_bit_for_bit(tmp_path, faces):
     opts = ("--instance_noise=0.2", "--noise_steps=4", "--real_label=0.9")
     assert run("dcgan", faces, tmp_path / "straight", 6, *opts) == 0
